@@ -1,0 +1,61 @@
+"""Wiring: load the data once and build the stages the text and voice paths share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.content import BUILTIN, SYSTEM_RESPONSES, Content, load_content
+from assistant.dialogue import Dialogue, DialogueSettings
+from assistant.intents import Catalogue, ambiguous_sentences, load_catalogue
+from assistant.matcher import Matcher, MatchSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+INTENTS_DIR = ROOT / "intents"
+CONTENT_DIR = ROOT / "content"
+
+
+@dataclass(frozen=True)
+class Paths:
+    intents: Path = INTENTS_DIR  # folder of intents/*.yaml
+    content: Path = CONTENT_DIR  # folder of content/*.yaml
+
+
+@dataclass(frozen=True)
+class Assistant:
+    catalogue: Catalogue
+    content: Content
+    matcher: Matcher
+
+    def dialogue(self, settings: DialogueSettings = DialogueSettings()) -> Dialogue:
+        return Dialogue(self.matcher, self.content, settings)
+
+
+def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:
+    catalogue = load_catalogue(paths.intents)
+    content = load_content(paths.content)
+    return Assistant(catalogue, content, Matcher(catalogue, match))
+
+
+def check(assistant: Assistant) -> list[str]:
+    """Cross-file problems: sentences shared by two intents, intents without content, and back."""
+    problems = []
+    for text, sentences in sorted(ambiguous_sentences(assistant.catalogue).items()):
+        where = ", ".join(f"{s.intent} ({s.source})" for s in sentences)
+        problems.append(f"sentence {text!r} appears in two intents: {where}")
+    keys = assistant.content.keys()
+    intents = set(assistant.catalogue.intents)
+    for intent in assistant.catalogue.intents:
+        if intent not in keys:
+            problems.append(f"intent {intent!r} ({assistant.catalogue.sources[intent]}) has no content; "
+                            "add it to content/ (a topic, a step's intent, or a dialogue response)")
+    for key, where in sorted(keys.items()):
+        if key not in intents and key not in SYSTEM_RESPONSES and key not in BUILTIN:
+            problems.append(f"content key {key!r} in {where} has no intent; add it to intents/ or remove it")
+    for key in BUILTIN:
+        if key not in intents:
+            problems.append(f"intent {key!r} is missing from intents/ but {BUILTIN[key]} answers it")
+    for step in assistant.content.steps:
+        if step.key not in intents:
+            problems.append(f"step {step.number} names intent {step.key!r}, which intents/ does not define")
+    return problems

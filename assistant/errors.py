@@ -1,0 +1,32 @@
+"""One small error hierarchy. Every message says what is wrong, where, and the fix."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: a problem the user can fix. The CLI prints it on one line and exits 2."""
+
+    exit_code = 2
+
+
+class DataFileError(AssistantError):
+    """A YAML file under intents/ or content/ is missing, malformed, or breaks the schema."""
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class IntentFileError(DataFileError):
+    """An intents/*.yaml file is invalid (bad template, unknown key, unknown list...)."""
+
+
+class ContentFileError(DataFileError):
+    """A content/*.yaml file is invalid."""
+
+
+class InputError(AssistantError):
+    """What the user passed on the command line or stdin cannot be used."""
