@@ -9,6 +9,7 @@ from assistant.content import BUILTIN, SYSTEM_RESPONSES, Content, load_content
 from assistant.dialogue import Dialogue, DialogueSettings
 from assistant.intents import Catalogue, ambiguous_sentences, load_catalogue
 from assistant.matcher import Matcher, MatchSettings
+from assistant.semantic import WordLlamaEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS_DIR = ROOT / "intents"
@@ -34,7 +35,7 @@ class Assistant:
 def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:
     catalogue = load_catalogue(paths.intents)
     content = load_content(paths.content)
-    return Assistant(catalogue, content, Matcher(catalogue, match))
+    return Assistant(catalogue, content, Matcher(catalogue, match, WordLlamaEmbedder()))
 
 
 def check(assistant: Assistant) -> list[str]:

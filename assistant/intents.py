@@ -55,6 +55,7 @@ class Catalogue:
     sources: dict[str, str] = field(default_factory=dict)  # intent -> file:line
     integer_slots: frozenset[str] = frozenset()  # slots whose values are all integers
     files: tuple[str, ...] = ()
+    slot_values: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)  # slot -> (phrase, value)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class _Expander:
         self.lists: dict[str, list[tuple[Any, Any]]] = {}
         self.rules: dict[str, Any] = {}
         self.stack: list[str] = []
+        self.slot_lists: dict[str, set[str]] = {}  # slot name -> the lists that fill it
 
     def _parse(self, text: str, path: str, line: int, what: str) -> Any:
         try:
@@ -169,6 +171,7 @@ class _Expander:
                 for combo in itertools.product(*order):
                     yield " ".join(t for t, _ in combo), tuple(s for _, slots in combo for s in slots)
         elif isinstance(expr, ListReference):
+            self.slot_lists.setdefault(expr.slot_name, set()).add(expr.list_name)
             for out, value_expr in self.list_values(expr.list_name, where):
                 for text, slots in self.expand(value_expr, where):
                     yield text, ((expr.slot_name, out),) + slots
@@ -206,10 +209,20 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
             if key not in seen:
                 seen.add(key)
                 sentences.append(Sentence(norm, tpl.intent, slots, f"{tpl.path}:{tpl.line}"))
-    integer_slots = frozenset(
-        name for name, (_, _, entries) in lists.items()
-        if entries and all(isinstance(out, int) and not isinstance(out, bool) for out, _, _ in entries))
-    return Catalogue(tuple(sentences), tuple(sources), sources, integer_slots, files)
+    slot_values = {}
+    integer_slots = set()
+    for slot, names in expander.slot_lists.items():
+        phrases = {}
+        for name in sorted(names):
+            for out, expr in expander.lists[name]:
+                for text, _ in expander.expand(expr, ("", 0, f"list {name!r}")):
+                    if normalize(text):
+                        phrases[normalize(text)] = out
+        slot_values[slot] = tuple(phrases.items())
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in phrases.values()):
+            integer_slots.add(slot)
+    integer_slots = frozenset(integer_slots)
+    return Catalogue(tuple(sentences), tuple(sources), sources, integer_slots, files, slot_values)
 
 
 def ambiguous_sentences(catalogue: Catalogue) -> dict[str, list[Sentence]]:

@@ -1,87 +1,132 @@
-"""The intent stage: rapidfuzz over the expanded sentences, with a threshold and a margin.
+"""The intent stage: rapidfuzz over the expanded sentences, helped by word embeddings.
 
-`safety` is decided before everything: if any safety sentence is close enough, it wins.
-Otherwise the best intent must score at least `threshold` and beat the runner-up intent by
-`margin`; below that the answer is None (a kind reprompt beats a wrong guess).
+For every intent two scores (0-100) are taken from its closest sentence:
+  fuzzy    the larger of rapidfuzz's ratio on the words as said and on the words sorted
+           (tolerant of slips of the ear and of word order);
+  semantic cosine similarity of WordLlama embeddings (tolerant of new phrasings).
+The intent's score is their weighted mean. `safety` is decided first: when its score
+reaches `safety_threshold` it wins over everything. Otherwise the best intent needs
+`threshold` and a lead of `margin` over the runner-up, or the answer is None (a kind
+reprompt beats a wrong guess). Slots come from the words said (a list value or a number
+heard in the utterance), else from the closest sentence.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from assistant.intents import Catalogue
+from assistant.intents import Catalogue, Sentence
 from assistant.messages import IntentMatch
 from assistant.normalize import normalize, numbers_in
+from assistant.semantic import Embedder
 
 SAFETY = "safety"
 
 
 @dataclass(frozen=True)
 class MatchSettings:
-    threshold: float = 80.0  # score 0-100 the best intent needs
+    threshold: float = 64.0  # score 0-100 the best intent needs
     margin: float = 4.0  # score points the best intent must lead the runner-up by
-    safety_threshold: float = 86.0  # score 0-100 at which safety wins outright
-    candidates: int = 60  # nearest sentences examined per utterance
+    safety_threshold: float = 72.0  # score 0-100 at which safety wins over every other intent
+    fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
 
 
 class IntentRecognizer(Protocol):
     def match(self, text: str) -> IntentMatch: ...
 
 
-def _score(query: str, choice: str, *, score_cutoff: float | None = None, **_: object) -> float:
-    """Whole-string similarity, forgiving word order and a few extra or missing words."""
-    return max(fuzz.ratio(query, choice), fuzz.token_sort_ratio(query, choice),
-               0.95 * fuzz.token_set_ratio(query, choice) if abs(len(query) - len(choice)) < 12 else 0.0)
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 class Matcher:
-    def __init__(self, catalogue: Catalogue, settings: MatchSettings = MatchSettings()) -> None:
+    def __init__(self, catalogue: Catalogue, settings: MatchSettings = MatchSettings(),
+                 embedder: Embedder | None = None) -> None:
         self.catalogue = catalogue
         self.settings = settings
-        self._texts = [s.text for s in catalogue.sentences]
-        self._safety = [i for i, s in enumerate(catalogue.sentences) if s.intent == SAFETY]
-        self._safety_texts = [self._texts[i] for i in self._safety]
+        sentences = catalogue.sentences
+        self.intents = sorted({s.intent for s in sentences})
+        self._intent_of = np.array([self.intents.index(s.intent) for s in sentences], dtype=np.intp)
+        self._texts = [s.text for s in sentences]
+        self._sorted = [_sorted_words(t) for t in self._texts]
+        self._embedder = embedder
+        self._vectors = embedder.embed(self._texts) if embedder is not None else None
+        self._safety = self.intents.index(SAFETY) if SAFETY in self.intents else None
+        self._phrases = self._slot_phrases(sentences)
+
+    def _slot_phrases(self, sentences: tuple[Sentence, ...]) -> dict[str, dict[str, list[tuple[re.Pattern, object]]]]:
+        """intent -> slot -> [(phrase pattern, value)], longest phrase first, from the list values."""
+        values = self.catalogue.slot_values
+        out: dict[str, dict[str, list]] = {}
+        for s in sentences:
+            for slot, _ in s.slots:
+                if slot in values and slot not in out.setdefault(s.intent, {}):
+                    ordered = sorted(values[slot], key=lambda pv: -len(pv[0]))
+                    out[s.intent][slot] = [(re.compile(rf"\b{re.escape(p)}\b"), v) for p, v in ordered]
+        return out
+
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per intent: combined, fuzzy and semantic scores; and per sentence fuzzy scores."""
+        n = len(self.intents)
+        r = process.cdist([query], self._texts, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+        rs = process.cdist([_sorted_words(query)], self._sorted, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+        per_sentence = np.maximum(r, rs)
+        fuzzy = np.zeros(n, dtype=np.float32)
+        np.maximum.at(fuzzy, self._intent_of, per_sentence)
+        if self._vectors is None:
+            return fuzzy, fuzzy, fuzzy, per_sentence
+        sims = self._vectors @ self._embedder.embed([query])[0] * 100.0
+        semantic = np.full(n, -100.0, dtype=np.float32)
+        np.maximum.at(semantic, self._intent_of, sims)
+        w = self.settings.fuzzy_weight
+        return w * fuzzy + (1 - w) * semantic, fuzzy, semantic, per_sentence
 
     def match(self, text: str) -> IntentMatch:
         query = normalize(text)
         if not query:
             return IntentMatch(None, 0.0, stage="empty")
-        safety = self._best_safety(query)
-        if safety is not None:
-            return safety
-        best: dict[str, tuple[float, int]] = {}
-        for _, score, index in process.extract(query, self._texts, scorer=fuzz.WRatio,
-                                               limit=self.settings.candidates):
-            intent = self.catalogue.sentences[index].intent
-            if intent not in best or score > best[intent][0]:
-                best[intent] = (score, index)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-        if not ranked:
-            return IntentMatch(None, 0.0)
-        intent, (score, index) = ranked[0]
-        runner_up, runner_score = (ranked[1][0], ranked[1][1][0]) if len(ranked) > 1 else (None, 0.0)
-        sentence = self.catalogue.sentences[index]
-        if score < self.settings.threshold or score - runner_score < self.settings.margin:
-            return IntentMatch(None, round(score, 1), sentence=sentence.text, runner_up=intent)
-        return IntentMatch(intent, round(score, 1), self._slots(query, sentence), sentence.text, runner_up)
+        combined, fuzzy, _, per_sentence = self.scores(query)
+        order = np.argsort(-combined)
+        top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
+        s = self.settings
+        exact = fuzzy[top] >= 100.0
+        if self._safety is not None and combined[self._safety] >= s.safety_threshold and not (
+                exact and top != self._safety):
+            return self._verdict(SAFETY, combined, per_sentence, query, None, "safety")
+        score = float(combined[top])
+        lead = score - float(combined[second]) if second != top else score
+        if exact or (score >= s.threshold and lead >= s.margin):
+            return self._verdict(self.intents[top], combined, per_sentence, query, self.intents[second], "fuzzy")
+        best = self._closest(self.intents[top], per_sentence)
+        return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=self.intents[top])
 
-    def _best_safety(self, query: str) -> IntentMatch | None:
-        if not self._safety:
-            return None
-        hit = process.extractOne(query, self._safety_texts, scorer=fuzz.WRatio,
-                                 score_cutoff=self.settings.safety_threshold)
-        if hit is None:
-            return None
-        sentence = self.catalogue.sentences[self._safety[hit[2]]]
-        return IntentMatch(SAFETY, round(hit[1], 1), {}, sentence.text, stage="safety")
+    def _closest(self, intent: str, per_sentence: np.ndarray) -> Sentence:
+        index = self.intents.index(intent)
+        masked = np.where(self._intent_of == index, per_sentence, -1.0)
+        return self.catalogue.sentences[int(np.argmax(masked))]
 
-    def _slots(self, query: str, sentence) -> dict:
+    def _verdict(self, intent: str, combined: np.ndarray, per_sentence: np.ndarray, query: str,
+                 runner_up: str | None, stage: str) -> IntentMatch:
+        sentence = self._closest(intent, per_sentence)
+        score = round(float(combined[self.intents.index(intent)]), 1)
+        return IntentMatch(intent, min(100.0, score), self._slots(query, intent, sentence), sentence.text,
+                           runner_up, stage)
+
+    def _slots(self, query: str, intent: str, sentence: Sentence) -> dict:
         slots = dict(sentence.slots)
         numbers = numbers_in(query)
-        for name in slots:
-            if name in self.catalogue.integer_slots and len(set(numbers)) == 1:
-                slots[name] = numbers[0]
+        for slot, phrases in self._phrases.get(intent, {}).items():
+            if slot in self.catalogue.integer_slots:
+                if len(set(numbers)) == 1:
+                    slots[slot] = numbers[0]
+                continue
+            for pattern, value in phrases:
+                if pattern.search(query):
+                    slots[slot] = value
+                    break
         return slots

@@ -37,7 +37,7 @@ _CONTRACTIONS = {
 _NT = re.compile(r"\b(\w+?)n'?t\b")
 _NT_WORDS = {"do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "could",
              "should", "would", "must", "need"}
-_FILLERS = {"um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm", "mhm"}
+_FILLERS = {"um", "umm", "uh", "uhh", "uhm", "erm", "er"}
 _TOKEN = re.compile(r"(?:[^\W\d_]|')+|\d+(?:st|nd|rd|th)?")
 
 

@@ -50,7 +50,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
         if key in out:
             raise DataFileError(loader.name, key_node.start_mark.line + 1, f"duplicate key {key!r}")
         out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = value_node.start_mark.line + 1
+        out.lines[key] = key_node.start_mark.line + 1
     return out
 
 

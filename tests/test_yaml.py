@@ -51,7 +51,7 @@ def test_good_file_expands_with_slots(tmp_path):
     (GOOD.replace("        out: \"4-7-8\"\n", ""), 10, "missing required key 'out'"),
     (GOOD + "intents:\n  x: {sentences: [a]}\n", 14, "duplicate key 'intents'"),
     (GOOD.replace("  take_break:", "  Take Break:"), 3, "must be lowercase"),
-    (GOOD.replace("      - \"do [some]", "      - [\"do [some]"), 6, "invalid YAML"),
+    (GOOD.replace("      - \"do [some]", "      - [\"do [some]"), 7, "invalid YAML"),
     (GOOD.replace('"(i need|give me) [a] <break>"', '"[please]"'), 5, "empty sentence"),
     ("intents:\n  a:\n    sentences: []\n", 3, "is empty"),
     ("- just\n- a list\n", 1, "must be a mapping"),
