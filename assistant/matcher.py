@@ -30,9 +30,9 @@ SAFETY = "safety"
 
 @dataclass(frozen=True)
 class MatchSettings:
-    threshold: float = 64.0  # score 0-100 the best intent needs
+    threshold: float = 66.0  # score 0-100 the best intent needs
     margin: float = 4.0  # score points the best intent must lead the runner-up by
-    safety_threshold: float = 72.0  # score 0-100 at which safety wins over every other intent
+    safety_threshold: float = 70.0  # score 0-100 at which safety wins over every other intent
     fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
 
 

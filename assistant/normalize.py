@@ -38,6 +38,7 @@ _NT = re.compile(r"\b(\w+?)n'?t\b")
 _NT_WORDS = {"do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "could",
              "should", "would", "must", "need"}
 _FILLERS = {"um", "umm", "uh", "uhh", "uhm", "erm", "er"}
+_AFFIRM = re.compile(r"\buh[ -]?huh\b|\bmm+[ -]?hmm+\b|\bmhm+\b")  # yes-sounds that hold fillers
 _TOKEN = re.compile(r"(?:[^\W\d_]|')+|\d+(?:st|nd|rd|th)?")
 
 
@@ -76,6 +77,7 @@ def normalize(text: str) -> str:
     """Lowercase words only: no punctuation, contractions expanded, numbers as words."""
     text = unicodedata.normalize("NFKC", text)[: MAX_CHARS * 2].lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = _AFFIRM.sub(lambda m: "uhhuh" if m.group(0).startswith("u") else "mmhmm", text)
     words: list[str] = []
     for token in _TOKEN.findall(text):
         if token[0].isdigit():
