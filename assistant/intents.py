@@ -8,6 +8,12 @@ File format (hassil's sentence syntax, a strict subset of its file layout):
         sentences:
           - "(i need|give me) [a] <break>"
           - "[let us] do [some] {pattern} breathing"
+      safety:
+        sentences: [...]
+        phrases:                 # said anywhere in an utterance, these decide the intent
+          - "(hit|hits) me"
+        except:                  # ...unless one of these is said too (figures of speech)
+          - "beat me at"
     lists:
       pattern:
         values:
@@ -49,6 +55,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """Words that decide `intent` wherever they occur in an utterance (unless `exception`)."""
+
+    text: str  # normalised
+    intent: str
+    exception: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Catalogue:
     sentences: tuple[Sentence, ...]
     intents: tuple[str, ...]
@@ -56,6 +72,7 @@ class Catalogue:
     integer_slots: frozenset[str] = frozenset()  # slots whose values are all integers
     files: tuple[str, ...] = ()
     slot_values: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)  # slot -> (phrase, value)
+    phrases: tuple[Phrase, ...] = ()
 
 
 @dataclass
@@ -64,6 +81,7 @@ class _Template:
     text: str
     path: str
     line: int
+    kind: str = "sentences"  # or "phrases" / "except"
 
 
 def load_catalogue(directory: Path) -> Catalogue:
@@ -92,12 +110,17 @@ def load_catalogue(directory: Path) -> Catalogue:
             if name in sources:
                 check.fail(line, f"intent {name!r} is already defined at {sources[name]}")
             sources[name] = f"{path}:{line}"
-            check.mapping(body, line, f"intent {name!r}", required=("sentences",))
-            sentences = check.sequence(body["sentences"], body.lines["sentences"], f"sentences of intent {name!r}")
-            for i, text in enumerate(sentences):
-                item_line = sentences.lines[i]
-                templates.append(_Template(name, check.text(text, item_line, f"a sentence of intent {name!r}"),
-                                           str(path), item_line))
+            check.mapping(body, line, f"intent {name!r}", required=("sentences",), optional=("phrases", "except"))
+            for kind in ("sentences", "phrases", "except"):
+                if kind not in body:
+                    continue
+                items = check.sequence(body[kind], body.lines[kind], f"{kind} of intent {name!r}")
+                for i, text in enumerate(items):
+                    item_line = items.lines[i]
+                    what = f"an item of {kind} of intent {name!r}"
+                    templates.append(_Template(name, check.text(text, item_line, what), str(path), item_line, kind))
+            if "except" in body and "phrases" not in body:
+                check.fail(body.lines["except"], f"intent {name!r} has 'except' but no 'phrases' to make exceptions to")
         for name, body in check.mapping(data.get("lists", {}), data.lines.get("lists"), "lists", any_keys=True).items():
             line = yamlfile.line_of(data["lists"], name)
             if name in lists:
@@ -192,6 +215,7 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
     expander = _Expander(lists, rules)
     seen: set[tuple[str, str, tuple]] = set()
     sentences: list[Sentence] = []
+    phrases: dict[tuple[str, str, bool], Phrase] = {}
     for tpl in templates:
         where = (tpl.path, tpl.line, f"intent {tpl.intent!r}, template {tpl.text!r}")
         expr = expander._parse(tpl.text, tpl.path, tpl.line, f"intent {tpl.intent!r}")
@@ -204,6 +228,13 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
             norm = normalize(text)
             if not norm:
                 raise IntentFileError(tpl.path, tpl.line, f"{where[2]} can expand to an empty sentence")
+            if tpl.kind != "sentences":
+                if slots:
+                    raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: {tpl.kind} cannot hold slot lists")
+                exception = tpl.kind == "except"
+                phrases.setdefault((norm, tpl.intent, exception),
+                                   Phrase(norm, tpl.intent, exception, f"{tpl.path}:{tpl.line}"))
+                continue
             slots = tuple(sorted(dict(slots).items()))
             key = (norm, tpl.intent, slots)
             if key not in seen:
@@ -212,17 +243,18 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
     slot_values = {}
     integer_slots = set()
     for slot, names in expander.slot_lists.items():
-        phrases = {}
+        said = {}
         for name in sorted(names):
             for out, expr in expander.lists[name]:
                 for text, _ in expander.expand(expr, ("", 0, f"list {name!r}")):
                     if normalize(text):
-                        phrases[normalize(text)] = out
-        slot_values[slot] = tuple(phrases.items())
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in phrases.values()):
+                        said[normalize(text)] = out
+        slot_values[slot] = tuple(said.items())
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in said.values()):
             integer_slots.add(slot)
     integer_slots = frozenset(integer_slots)
-    return Catalogue(tuple(sentences), tuple(sources), sources, integer_slots, files, slot_values)
+    return Catalogue(tuple(sentences), tuple(sources), sources, integer_slots, files, slot_values,
+                     tuple(phrases.values()))
 
 
 def ambiguous_sentences(catalogue: Catalogue) -> dict[str, list[Sentence]]:

@@ -4,7 +4,8 @@ For every intent two scores (0-100) are taken from its closest sentence:
   fuzzy    the larger of rapidfuzz's ratio on the words as said and on the words sorted
            (tolerant of slips of the ear and of word order);
   semantic cosine similarity of WordLlama embeddings (tolerant of new phrasings).
-The intent's score is their weighted mean. `safety` is decided first: when its score
+The intent's score is their weighted mean. An intent's `phrases` (used for safety) decide
+it wherever they occur in what was said. `safety` is decided first: when its score
 reaches `safety_threshold` it wins over everything. Otherwise the best intent needs
 `threshold` and a lead of `margin` over the runner-up, or the answer is None (a kind
 reprompt beats a wrong guess). Slots come from the words said (a list value or a number
@@ -14,7 +15,7 @@ heard in the utterance), else from the closest sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -32,7 +33,7 @@ SAFETY = "safety"
 class MatchSettings:
     threshold: float = 66.0  # score 0-100 the best intent needs
     margin: float = 4.0  # score points the best intent must lead the runner-up by
-    safety_threshold: float = 70.0  # score 0-100 at which safety wins over every other intent
+    safety_threshold: float = 78.0  # score 0-100 at which safety wins over every other intent
     fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
 
 
@@ -58,6 +59,30 @@ class Matcher:
         self._vectors = embedder.embed(self._texts) if embedder is not None else None
         self._safety = self.intents.index(SAFETY) if SAFETY in self.intents else None
         self._phrases = self._slot_phrases(sentences)
+        self._triggers: dict[str, str] = {}  # phrase -> intent
+        self._exceptions: dict[str, str] = {}
+        for p in catalogue.phrases:
+            (self._exceptions if p.exception else self._triggers)[p.text] = p.intent
+        self._longest = max((len(p.text.split()) for p in catalogue.phrases), default=0)
+
+    def triggered(self, query: str) -> str | None:
+        """The intent whose phrase occurs in the words said, unless an exception occurs too; safety first."""
+        if not self._triggers:
+            return None
+        words = query.split()
+        found: set[str] = set()
+        excepted: set[str] = set()
+        for i in range(len(words)):
+            for n in range(1, min(self._longest, len(words) - i) + 1):
+                gram = " ".join(words[i:i + n])
+                if gram in self._triggers:
+                    found.add(self._triggers[gram])
+                if gram in self._exceptions:
+                    excepted.add(self._exceptions[gram])
+        found -= excepted
+        if not found:
+            return None
+        return SAFETY if SAFETY in found else sorted(found)[0]
 
     def _slot_phrases(self, sentences: tuple[Sentence, ...]) -> dict[str, dict[str, list[tuple[re.Pattern, object]]]]:
         """intent -> slot -> [(phrase pattern, value)], longest phrase first, from the list values."""
@@ -91,6 +116,9 @@ class Matcher:
         if not query:
             return IntentMatch(None, 0.0, stage="empty")
         combined, fuzzy, _, per_sentence = self.scores(query)
+        trigger = self.triggered(query)
+        if trigger is not None:
+            return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
         order = np.argsort(-combined)
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
         s = self.settings

@@ -93,3 +93,29 @@ def test_numbers_are_read_as_a_recogniser_prints_them():
     assert numbers_in(normalize("step 13")) == [13]
     assert numbers_in("the twenty first") == [21]
     assert numbers_in("the eleventh step") == [11]
+
+
+@pytest.mark.parametrize("text", [
+    "we were arguing about the dishes and then he hit me",
+    "i do not know what to do she threatened to kill me last night",
+    "sometimes i think everyone would be better off without me",
+    "he took my passport and my phone",
+    "i am scared to go home tonight",
+])
+def test_danger_anywhere_in_a_long_sentence_is_safety(app, text):
+    m = app.matcher.match(text)
+    assert m.intent == "safety" and m.score == 100.0 and m.stage == "phrase"
+
+
+@pytest.mark.parametrize("text", [
+    "she beat me at scrabble again",
+    "he keeps threatening to leave if i do not tidy up",
+    "it hurts me to say this but you were right",
+    "she cut me off mid sentence",
+])
+def test_figures_of_speech_do_not_trigger_the_safety_phrases(app, text):
+    assert app.matcher.triggered(normalize(text)) is None
+
+
+def test_safety_phrase_beats_an_exact_sentence_of_another_intent(app):
+    assert app.matcher.match("i need a break he hit me").intent == "safety"

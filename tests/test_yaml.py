@@ -143,3 +143,22 @@ def test_unknown_pause_mark_is_rejected(tmp_path):
     from assistant.content import load_content
     with pytest.raises(ContentFileError, match=r"dialogue\.yaml:2: .*'\[pawse 2\]' is not a pause mark"):
         load_content(content)
+
+
+def test_phrases_and_exceptions_load_from_templates(tmp_path):
+    d = _write(tmp_path, GOOD.replace('''      - "do [some] {pattern} breathing"''', '''      - "do [some] {pattern} breathing"
+    phrases:
+      - "(i am|i'm) (flooded|overwhelmed)"
+    except:
+      - "flooded basement"'''))
+    cat = load_catalogue(d)
+    got = {(p.text, p.exception) for p in cat.phrases}
+    assert got == {("i am flooded", False), ("i am overwhelmed", False), ("flooded basement", True)}
+
+
+def test_except_without_phrases_is_rejected(tmp_path):
+    d = _write(tmp_path, GOOD.replace('''      - "do [some] {pattern} breathing"''', '''      - "do [some] {pattern} breathing"
+    except:
+      - "flooded basement"'''))
+    with pytest.raises(IntentFileError, match=r"a\.yaml:7: intent 'take_break' has 'except' but no 'phrases'"):
+        load_catalogue(d)
