@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from assistant.content import Content, Section
 from assistant.matcher import IntentRecognizer
 from assistant.messages import BreathingPlan, IntentMatch, Reply, Utterance
+from assistant.normalize import number_words
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ class Session:
     rate: float = 1.0  # speaking/pacing rate multiple set by slower/faster
     turns: int = 0
     said: dict = field(default_factory=dict)  # response key -> times used (rotates variants)
+
+
+def _counted(cue: str, seconds: float) -> str:
+    """One breathing phase as said: "Breathe in, two, three, four." with a pause after each count."""
+    counts = max(1, int(seconds))
+    words = [cue] + [number_words(k) for k in range(2, counts + 1)]
+    said = [w + ("," if i < len(words) - 1 else ".") for i, w in enumerate(words)]
+    return " ".join(f"{w} [pause {round(seconds / counts, 2):g}]" for w in said)
 
 
 class Dialogue:
@@ -146,7 +155,7 @@ class Dialogue:
         regions = [region] + [r for k, r in c.regions.items() if k == "intl" and r is not region]
         for r in regions:
             for res in r.resources:
-                lines.append(f"{res.name}: {res.contact}. {res.about}.")
+                lines.append(f"{res.name}: {res.contact}. {res.about[:1].upper()}{res.about[1:]}.")
         lines.append(c.safety_close)
         return Reply(" [pause] ".join(lines), "safety")
 
@@ -155,8 +164,8 @@ class Dialogue:
         pattern = c.patterns.get(str(m.slots.get("pattern", "")), c.patterns[c.default_pattern])
         cycles = self.settings.cycles or c.default_cycles
         plan = BreathingPlan(pattern.key, cycles)
-        intro = c.breathing_intro.format(name=pattern.name, cycles=cycles)
-        cues = " ".join(f"{p.cue}. [pause {p.seconds:g}]" for p in pattern.phases)
+        intro = c.breathing_intro.format(name=pattern.name, cycles=number_words(cycles))
+        cues = " ".join(_counted(p.cue, p.seconds) for p in pattern.phases)
         script = " ".join([cues] * cycles)
         self.session.section = None
         self.session.question = ("time_out", None)
