@@ -160,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="assistant: %(levelname)s: %(message)s", stream=sys.stderr)
-    command = args.command or "chat"
-    if args.command is None:
-        args = parser.parse_args(["chat"] + (argv if argv is not None else sys.argv[1:]))
+    if args.command is None:  # no command: the typed chat, with the top-level options given
+        args = parser.parse_args((argv if argv is not None else sys.argv[1:]) + ["chat"])
+    command = args.command
     try:
         if command == "ask":
             return cmd_ask(args)
