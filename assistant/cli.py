@@ -37,6 +37,8 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
                    help="points the best intent must lead the runner-up by (default: %(default)s)")
     m.add_argument("--safety-threshold", type=float, default=defaults.safety_threshold, metavar="SCORE",
                    help="score 0-100 at which a safety sentence wins outright (default: %(default)s)")
+    m.add_argument("--safety-floor", type=float, default=defaults.safety_floor, metavar="SCORE",
+                   help="score 0-100 safety needs when it is merely the best intent (default: %(default)s)")
     d = parser.add_argument_group("dialogue")
     d.add_argument("--region", default=None, metavar="NAME",
                    help="region for safety resources: us, uk, intl (default: content/safety.yaml's)")
@@ -80,8 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> tuple[Paths, MatchSettings, DialogueSettings]:
     paths = Paths(args.intents, args.content)
     match = MatchSettings(**{f.name: getattr(args, f.name) for f in fields(MatchSettings) if hasattr(args, f.name)})
-    if not 0 <= match.threshold <= 100 or not 0 <= match.safety_threshold <= 100:
-        raise InputError("--threshold and --safety-threshold must be between 0 and 100")
+    for flag in ("threshold", "margin", "safety_threshold", "safety_floor"):
+        if not 0 <= getattr(match, flag) <= 100:
+            raise InputError(f"--{flag.replace('_', '-')} must be between 0 and 100, got {getattr(match, flag):g}")
     if args.cycles is not None and not 1 <= args.cycles <= 50:
         raise InputError(f"--cycles must be from 1 to 50, got {args.cycles}")
     return paths, match, DialogueSettings(region=args.region, cycles=args.cycles)

@@ -34,6 +34,7 @@ class MatchSettings:
     threshold: float = 66.0  # score 0-100 the best intent needs
     margin: float = 4.0  # score points the best intent must lead the runner-up by
     safety_threshold: float = 78.0  # score 0-100 at which safety wins over every other intent
+    safety_floor: float = 70.0  # score 0-100 safety needs when it is merely the best intent
     fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
 
 
@@ -51,7 +52,7 @@ class Matcher:
         self.catalogue = catalogue
         self.settings = settings
         sentences = catalogue.sentences
-        self.intents = sorted({s.intent for s in sentences})
+        self.intents = sorted({s.intent for s in sentences} | {p.intent for p in catalogue.phrases})
         self._intent_of = np.array([self.intents.index(s.intent) for s in sentences], dtype=np.intp)
         self._texts = [s.text for s in sentences]
         self._sorted = [_sorted_words(t) for t in self._texts]
@@ -128,6 +129,11 @@ class Matcher:
             return self._verdict(SAFETY, combined, per_sentence, query, None, "safety")
         score = float(combined[top])
         lead = score - float(combined[second]) if second != top else score
+        if top == self._safety and not exact and score < s.safety_floor:
+            # Below its own bar, danger is not guessed at from resemblance alone: the phrases
+            # and the safety threshold catch it; a near miss gets a reprompt, not coaching.
+            best = self._closest(SAFETY, per_sentence)
+            return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=SAFETY)
         if exact or (score >= s.threshold and lead >= s.margin):
             return self._verdict(self.intents[top], combined, per_sentence, query, self.intents[second], "fuzzy")
         best = self._closest(self.intents[top], per_sentence)
@@ -136,7 +142,10 @@ class Matcher:
     def _closest(self, intent: str, per_sentence: np.ndarray) -> Sentence:
         index = self.intents.index(intent)
         masked = np.where(self._intent_of == index, per_sentence, -1.0)
-        return self.catalogue.sentences[int(np.argmax(masked))]
+        best = int(np.argmax(masked)) if len(masked) else 0
+        if not len(masked) or masked[best] < 0:  # an intent known only by its phrases
+            return Sentence("", intent)
+        return self.catalogue.sentences[best]
 
     def _verdict(self, intent: str, combined: np.ndarray, per_sentence: np.ndarray, query: str,
                  runner_up: str | None, stage: str) -> IntentMatch:
