@@ -1,0 +1,94 @@
+"""Audio values and files: mono float32 samples with their rate, WAV in and out, tones."""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import InputError
+
+
+@dataclass(frozen=True)
+class Audio:
+    samples: np.ndarray  # float32, mono, -1..1
+    rate: int  # hertz
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+    @staticmethod
+    def silence(seconds: float, rate: int) -> "Audio":
+        return Audio(np.zeros(max(0, round(seconds * rate)), dtype=np.float32), rate)
+
+
+def read_wav(data: bytes | Path, what: str = "audio") -> Audio:
+    """Decode 8/16/32-bit PCM WAV (any channels) to mono float32."""
+    try:
+        src = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else open(data, "rb")
+        with src, wave.open(src, "rb") as w:
+            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError, OSError) as exc:
+        raise InputError(f"{what} is not a readable WAV file ({exc})") from None
+    if width == 1:
+        x = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        x = np.frombuffer(raw, "<i2").astype(np.float32) / 32768
+    elif width == 4:
+        x = np.frombuffer(raw, "<i4").astype(np.float32) / 2147483648
+    else:
+        raise InputError(f"{what} has {width * 8}-bit samples; only 8, 16 and 32-bit PCM are supported")
+    if channels > 1:
+        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
+    return Audio(x.astype(np.float32), rate)
+
+
+def write_wav(path: Path, audio: Audio) -> None:
+    pcm = (np.clip(audio.samples, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(audio.rate)
+        w.writeframes(pcm.tobytes())
+
+
+def resample(audio: Audio, rate: int) -> Audio:
+    """Linear-interpolation resampling (speech cues and tones; not for music)."""
+    if audio.rate == rate or not len(audio.samples):
+        return Audio(audio.samples, rate)
+    n = round(len(audio.samples) * rate / audio.rate)
+    t = np.linspace(0, len(audio.samples) - 1, n)
+    return Audio(np.interp(t, np.arange(len(audio.samples)), audio.samples).astype(np.float32), rate)
+
+
+def tone(frequency: float, seconds: float, rate: int, level: float = 0.18) -> Audio:
+    """A soft sine chime with a raised-cosine envelope (no clicks, no sound files)."""
+    n = round(seconds * rate)
+    t = np.arange(n) / rate
+    envelope = np.sin(np.pi * np.arange(n) / max(1, n - 1)) ** 2
+    return Audio((level * envelope * np.sin(2 * np.pi * frequency * t)).astype(np.float32), rate)
+
+
+def fit(audio: Audio, seconds: float, fade: float = 0.03) -> Audio:
+    """Cut to at most `seconds`, fading the end out so the cut is not a click."""
+    n = round(seconds * audio.rate)
+    if len(audio.samples) <= n:
+        return audio
+    out = audio.samples[:n].copy()
+    k = min(n, round(fade * audio.rate))
+    if k:
+        out[-k:] *= np.linspace(1, 0, k, dtype=np.float32)
+    return Audio(out, audio.rate)
+
+
+def trim_silence(audio: Audio, level: float = 0.01) -> Audio:
+    """Drop leading and trailing near-silence (espeak pads its renders)."""
+    loud = np.flatnonzero(np.abs(audio.samples) > level)
+    if not len(loud):
+        return Audio(audio.samples[:0], audio.rate)
+    return Audio(audio.samples[loud[0]: loud[-1] + 1], audio.rate)

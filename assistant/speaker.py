@@ -1,0 +1,119 @@
+"""Speaking replies and pacing breathing breaks: the speech renderer plus an audio player.
+
+Replies play without blocking: the first part is rendered and starts sounding at once, the
+rest is laid on the same timeline while it plays, and `stop()` silences it within one audio
+block. With `--out`, the same timeline is written to a WAV instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from assistant import breathing
+from assistant.audio import write_wav
+from assistant.content import Content, split_pauses
+from assistant.messages import Reply
+from assistant.playback import Player, Timeline
+from assistant.speech import Renderer, VoiceSettings, lay_text, rate_for
+
+log = logging.getLogger(__name__)
+
+OUT_RATE = 22050  # hertz: espeak-ng's own rate, so speech is never resampled
+
+
+class Speaker:
+    def __init__(self, renderer: Renderer, player: Player | None, settings: VoiceSettings = VoiceSettings(),
+                 content: Content | None = None) -> None:
+        self.renderer = renderer
+        self.player = player
+        self.settings = settings
+        self.content = content
+        self._worker: threading.Thread | None = None
+        self.first_audio_s: float | None = None  # render + playback start of the last reply
+
+    # -- timelines ------------------------------------------------------------------------
+    def timeline(self, text: str, multiple: float = 1.0) -> Timeline:
+        timeline = Timeline(OUT_RATE)
+        lay_text(timeline, 0.0, text, self.renderer, rate_for(self.settings, multiple))
+        return timeline.close()
+
+    def breathing_timeline(self, pattern: str, cycles: int, tones: bool, multiple: float = 1.0,
+                           on_intro=None) -> tuple[Timeline, list[breathing.Cue]]:
+        if self.content is None:
+            raise ValueError("a Speaker needs content to pace a breathing break")
+        return breathing.build(self.content, pattern, cycles, self.renderer, rate_for(self.settings, multiple),
+                               tones=tones, out_rate=OUT_RATE, on_intro=on_intro)
+
+    @staticmethod
+    def write(path: Path, timeline: Timeline) -> None:
+        write_wav(Path(path), timeline.render())
+
+    # -- live -----------------------------------------------------------------------------
+    def say(self, text: str, multiple: float = 1.0) -> None:
+        """Start speaking `text` (pause marks honoured); returns once the first words sound."""
+        assert self.player is not None
+        self.stop()
+        started = time.perf_counter()
+        rate = rate_for(self.settings, multiple)
+        chunks = split_pauses(text)
+        timeline = Timeline(OUT_RATE)
+        first_words, first_pause = chunks[0]
+        t = lay_text(timeline, 0.0, first_words, self.renderer, rate) + first_pause
+        self.player.play(timeline)
+        self.first_audio_s = time.perf_counter() - started
+
+        def lay_rest() -> None:
+            at = t
+            for words, pause in chunks[1:]:
+                at = lay_text(timeline, at, words, self.renderer, rate) + pause
+            timeline.close()
+
+        self._background(lay_rest)
+
+    def breathe(self, pattern: str, cycles: int, tones: bool = False, multiple: float = 1.0) -> None:
+        """Start a paced breathing break; returns once the intro sounds."""
+        assert self.player is not None
+        self.stop()
+        started = time.perf_counter()
+        ready = threading.Event()
+
+        def on_intro(timeline: Timeline) -> None:
+            self.player.play(timeline)
+            self.first_audio_s = time.perf_counter() - started
+            ready.set()
+
+        self._background(lambda: self.breathing_timeline(pattern, cycles, tones, multiple, on_intro))
+        ready.wait(timeout=30)
+
+    def speak_reply(self, reply: Reply, multiple: float = 1.0, tones: bool = False) -> None:
+        if reply.breathing is not None:
+            self.breathe(reply.breathing.pattern, reply.breathing.cycles, tones, multiple)
+        else:
+            self.say(reply.text, multiple)
+
+    def stop(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._worker is not None:
+            self._worker.join(timeout)
+        return self.player.wait(timeout) if self.player is not None else True
+
+    @property
+    def speaking(self) -> bool:
+        return self.player is not None and self.player.playing
+
+    def _background(self, work) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - a failed render must not kill the session
+                log.exception("speaking failed")
+                self.stop()
+
+        self._worker = threading.Thread(target=run, name="assistant-speaker", daemon=True)
+        self._worker.start()

@@ -1,0 +1,181 @@
+"""The speech stage: pyttsx3 renders each line to audio in a child process; lines are cached.
+
+pyttsx3 with espeak can hang on repeated runAndWait/save_to_file calls (pyttsx3 issues #126,
+#194) and now and then writes an empty WAV. So rendering happens in a worker process
+(`assistant/tts_worker.py`) with a timeout: a hung or empty render is reported, the worker restarted, and the line retried once.
+The worker keeps pyttsx3's prints ("Audio saved to ...") off the protocol channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from assistant.audio import Audio, read_wav, trim_silence
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+EMPTY_WAV = 44  # bytes: a WAV header with no samples
+
+
+class SpeechUnavailable(AssistantError):
+    """No text-to-speech engine could be started or it failed twice in a row."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str | None = None  # pyttsx3 voice id or part of its name (e.g. "en-us"); None = engine default
+    rate: int = 150  # words per minute (a calm pace; espeak's own default is 200)
+    volume: float = 0.9  # 0-1
+    render_timeout: float = 10.0  # seconds one line may take to render before the worker is restarted
+
+
+class Renderer(Protocol):
+    def render(self, text: str, rate: int) -> Audio:
+        """Speech for `text` at `rate` words per minute, leading/trailing silence trimmed."""
+        ...
+
+
+class Pyttsx3Renderer:
+    """Renders through pyttsx3 in a worker process; see the module docstring."""
+
+    def __init__(self, settings: VoiceSettings = VoiceSettings(), cache_size: int = 512,
+                 command: list[str] | None = None) -> None:
+        self.settings = settings
+        self.command = command  # the worker's command line; tests inject faulty workers here
+        self.voice_id: str | None = None
+        self._proc: subprocess.Popen | None = None
+        self._cache: OrderedDict[tuple[str, int], Audio] = OrderedDict()
+        self._cache_size = cache_size
+        self.hits = 0
+        self.misses = 0
+        self.restarts = 0
+
+    # -- worker lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        cmd = self.command or [sys.executable, "-m", "assistant.tts_worker", "--volume", str(self.settings.volume)]
+        if self.settings.voice and self.command is None:
+            cmd += ["--voice", self.settings.voice]
+        try:
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, cwd=str(Path(__file__).parent.parent))
+        except OSError as exc:
+            raise SpeechUnavailable(f"cannot start the speech worker ({exc})") from None
+        ok, value = self._receive(max(self.settings.render_timeout, 15.0), "starting the speech engine")
+        if not ok:
+            self.close()
+            raise SpeechUnavailable(f"text-to-speech could not start ({value}); install espeak-ng "
+                                    "(`make setup`) or choose another --voice")
+        self.voice_id = value
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=1)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait(timeout=2)
+        proc.stdout.close()
+
+    def _receive(self, timeout: float, what: str) -> tuple[bool, object]:
+        """(True, WAV bytes or voice id) or (False, problem)."""
+        out = self._proc.stdout
+        ready, _, _ = select.select([out], [], [], timeout)
+        if not ready:
+            return False, f"{what} took longer than {timeout:g} s"
+        line = out.readline()
+        if not line:
+            return False, f"the speech worker exited while {what}"
+        header = json.loads(line)
+        if not header.get("ok"):
+            return False, header.get("error", "unknown error")
+        if "voice" in header:
+            return True, header["voice"]
+        return True, out.read(header["bytes"])
+
+    # -- rendering --------------------------------------------------------------------------
+    def render(self, text: str, rate: int) -> Audio:
+        if not any(ch.isalnum() for ch in text):
+            return Audio(np.zeros(0, dtype=np.float32), 22050)  # nothing to say
+        key = (text, rate)
+        if key in self._cache:
+            self.hits += 1
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        self.misses += 1
+        audio = self._render_uncached(text, rate)
+        self._cache[key] = audio
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return audio
+
+    def _render_uncached(self, text: str, rate: int) -> Audio:
+        """Up to two workers (a hang or crash restarts once) and a few re-asks for empty files."""
+        failures, empties, problem = 0, 0, ""
+        while failures < 2 and empties < 3:
+            self.start()
+            try:
+                self._proc.stdin.write(json.dumps({"text": text, "rate": rate}).encode() + b"\n")
+                self._proc.stdin.flush()
+                ok, value = self._receive(self.settings.render_timeout, f"rendering {text[:40]!r}")
+            except (OSError, ValueError) as exc:
+                ok, value = False, f"the speech worker is gone ({exc})"
+            if ok and len(value) > EMPTY_WAV:
+                audio = trim_silence(read_wav(value, "a rendered line"))
+                if len(audio.samples):
+                    return audio
+            if ok:  # pyttsx3's known glitch: an empty or silent file; the worker itself is fine
+                empties += 1
+                problem = "pyttsx3 wrote an empty WAV"
+                log.info("speech render: %s; asking again", problem)
+                continue
+            failures += 1
+            problem = str(value)
+            log.warning("speech render failed: %s; %s", problem,
+                        "restarting the worker and retrying once" if failures < 2 else "giving up")
+            self.restarts += 1
+            self.close()
+        raise SpeechUnavailable(f"text-to-speech failed for {text[:40]!r}: {problem}")
+
+
+def rate_for(settings: VoiceSettings, multiple: float) -> int:
+    """Words per minute after the session's slower/faster multiple."""
+    return max(60, min(400, round(settings.rate * multiple)))
+
+
+def wait_ready(renderer: Pyttsx3Renderer) -> float:
+    """Start the worker and return how long that took, in seconds."""
+    t = time.perf_counter()
+    renderer.start()
+    return time.perf_counter() - t
+
+
+def lay_text(timeline, at: float, text: str, renderer: Renderer, rate: int) -> float:
+    """Place `text` on `timeline` from `at` seconds, honouring its pause marks; returns the end."""
+    from assistant.audio import resample
+    from assistant.content import split_pauses
+
+    t = at
+    for words, pause in split_pauses(text):
+        if words:
+            clip = resample(renderer.render(words, rate), timeline.rate)
+            timeline.add(t, clip)
+            t += clip.seconds
+        t += pause
+    return t
