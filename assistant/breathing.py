@@ -59,7 +59,9 @@ def cue_audio(renderer: Renders, text: str, rate: int, room: float, out_rate: in
     """The words of one cue, made to fit `room` seconds: said faster first, then cut."""
     clip = resample(renderer.render(text, rate), out_rate)
     if clip.seconds > room and room > 0:
-        faster = min(rate * 2, round(rate * clip.seconds / room * 1.1))
+        # a few fixed speed-ups, so each is one more worker at most (see speech.py)
+        need = clip.seconds / room * 1.1
+        faster = round(rate * next((f for f in (1.25, 1.5, 2.0) if f >= need), 2.0))
         clip = resample(renderer.render(text, faster), out_rate)
     return fit(clip, room)
 

@@ -13,7 +13,6 @@ import logging
 import select
 import subprocess
 import sys
-import time
 from collections import OrderedDict
 from pathlib import Path
 from dataclasses import dataclass
@@ -51,38 +50,51 @@ class Pyttsx3Renderer:
     """Renders through pyttsx3 in a worker process; see the module docstring."""
 
     def __init__(self, settings: VoiceSettings = VoiceSettings(), cache_size: int = 512,
-                 command: list[str] | None = None) -> None:
+                 command: list[str] | None = None, max_workers: int = 4) -> None:
         self.settings = settings
         self.command = command  # the worker's command line; tests inject faulty workers here
         self.voice_id: str | None = None
-        self._proc: subprocess.Popen | None = None
+        self._workers: OrderedDict[int, subprocess.Popen] = OrderedDict()  # rate -> worker
+        self._max_workers = max_workers
         self._cache: OrderedDict[tuple[str, int], Audio] = OrderedDict()
         self._cache_size = cache_size
         self.hits = 0
         self.misses = 0
         self.restarts = 0
 
-    # -- worker lifecycle ------------------------------------------------------------------
-    def start(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        cmd = self.command or [sys.executable, "-m", "assistant.tts_worker", "--volume", str(self.settings.volume)]
+    # -- workers: one per speaking rate --------------------------------------------------------
+    def start(self, rate: int | None = None) -> subprocess.Popen:
+        rate = rate or self.settings.rate
+        proc = self._workers.get(rate)
+        if proc is not None and proc.poll() is None:
+            self._workers.move_to_end(rate)
+            return proc
+        cmd = list(self.command) if self.command else [
+            sys.executable, "-m", "assistant.tts_worker", "--volume", str(self.settings.volume), "--rate", str(rate)]
         if self.settings.voice and self.command is None:
             cmd += ["--voice", self.settings.voice]
         try:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, cwd=str(Path(__file__).parent.parent))
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, cwd=str(Path(__file__).parent.parent))
         except OSError as exc:
             raise SpeechUnavailable(f"cannot start the speech worker ({exc})") from None
-        ok, value = self._receive(max(self.settings.render_timeout, 15.0), "starting the speech engine")
+        self._workers[rate] = proc
+        ok, value = self._receive(proc, max(self.settings.render_timeout, 15.0), "starting the speech engine")
         if not ok:
-            self.close()
+            self._close(rate)
             raise SpeechUnavailable(f"text-to-speech could not start ({value}); install espeak-ng "
                                     "(`make setup`) or choose another --voice")
         self.voice_id = value
+        while len(self._workers) > self._max_workers:
+            self._close(next(iter(self._workers)))
+        return proc
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
+        for rate in list(self._workers):
+            self._close(rate)
+
+    def _close(self, rate: int) -> None:
+        proc = self._workers.pop(rate, None)
         if proc is None:
             return
         try:
@@ -93,13 +105,13 @@ class Pyttsx3Renderer:
             proc.wait(timeout=2)
         proc.stdout.close()
 
-    def _receive(self, timeout: float, what: str) -> tuple[bool, object]:
+    @staticmethod
+    def _receive(proc: subprocess.Popen, timeout: float, what: str) -> tuple[bool, object]:
         """(True, WAV bytes or voice id) or (False, problem)."""
-        out = self._proc.stdout
-        ready, _, _ = select.select([out], [], [], timeout)
+        ready, _, _ = select.select([proc.stdout], [], [], timeout)
         if not ready:
             return False, f"{what} took longer than {timeout:g} s"
-        line = out.readline()
+        line = proc.stdout.readline()
         if not line:
             return False, f"the speech worker exited while {what}"
         header = json.loads(line)
@@ -107,7 +119,7 @@ class Pyttsx3Renderer:
             return False, header.get("error", "unknown error")
         if "voice" in header:
             return True, header["voice"]
-        return True, out.read(header["bytes"])
+        return True, proc.stdout.read(header["bytes"])
 
     # -- rendering --------------------------------------------------------------------------
     def render(self, text: str, rate: int) -> Audio:
@@ -129,11 +141,11 @@ class Pyttsx3Renderer:
         """Up to two workers (a hang or crash restarts once) and a few re-asks for empty files."""
         failures, empties, problem = 0, 0, ""
         while failures < 2 and empties < 3:
-            self.start()
+            proc = self.start(rate)
             try:
-                self._proc.stdin.write(json.dumps({"text": text, "rate": rate}).encode() + b"\n")
-                self._proc.stdin.flush()
-                ok, value = self._receive(self.settings.render_timeout, f"rendering {text[:40]!r}")
+                proc.stdin.write(json.dumps({"text": text}).encode() + b"\n")
+                proc.stdin.flush()
+                ok, value = self._receive(proc, self.settings.render_timeout, f"rendering {text[:40]!r}")
             except (OSError, ValueError) as exc:
                 ok, value = False, f"the speech worker is gone ({exc})"
             if ok and len(value) > EMPTY_WAV:
@@ -150,20 +162,13 @@ class Pyttsx3Renderer:
             log.warning("speech render failed: %s; %s", problem,
                         "restarting the worker and retrying once" if failures < 2 else "giving up")
             self.restarts += 1
-            self.close()
+            self._close(rate)
         raise SpeechUnavailable(f"text-to-speech failed for {text[:40]!r}: {problem}")
 
 
 def rate_for(settings: VoiceSettings, multiple: float) -> int:
     """Words per minute after the session's slower/faster multiple."""
     return max(60, min(400, round(settings.rate * multiple)))
-
-
-def wait_ready(renderer: Pyttsx3Renderer) -> float:
-    """Start the worker and return how long that took, in seconds."""
-    t = time.perf_counter()
-    renderer.start()
-    return time.perf_counter() - t
 
 
 def lay_text(timeline, at: float, text: str, renderer: Renderer, rate: int) -> float:

@@ -1,6 +1,9 @@
-"""The text-to-speech worker process: `python -m assistant.tts_worker [--voice V] [--volume X]`.
+"""The text-to-speech worker process: `python -m assistant.tts_worker --rate WPM [--voice V] [--volume X]`.
 
-Protocol: one JSON request per line on stdin, {"text": ..., "rate": words per minute}; each
+One worker speaks at one rate: with pyttsx3 2.99's espeak driver a rate change after the
+first few renders is silently ignored, so the parent keeps one worker per rate instead.
+
+Protocol: one JSON request per line on stdin, {"text": ...}; each
 answer is a JSON header line on stdout, {"ok": true, "bytes": N} followed by N bytes of WAV,
 or {"ok": false, "error": "..."}. The first answer, before any request, says whether the
 engine started: {"ok": true, "voice": ID}. pyttsx3's own prints go to /dev/null.
@@ -12,13 +15,30 @@ import argparse
 import json
 import os
 import sys
+import struct
 import tempfile
+import time
+
+
+def _complete_wav(path: str, patience: float = 2.0) -> bytes:
+    """The file once its RIFF header agrees with its length (espeak fills the sizes in last)."""
+    deadline = time.monotonic() + patience
+    data = b""
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            if len(data) > 44 and struct.unpack("<I", data[4:8])[0] == len(data) - 8:
+                return data
+        time.sleep(0.01)
+    return data  # incomplete or empty: the parent asks again
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--voice")
     ap.add_argument("--volume", type=float, default=0.9)
+    ap.add_argument("--rate", type=int, default=150)
     args = ap.parse_args()
     out = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -43,22 +63,21 @@ def main() -> int:
                 return 1
             engine.setProperty("voice", chosen)
         engine.setProperty("volume", args.volume)
+        engine.setProperty("rate", args.rate)
         answer({"ok": True, "voice": engine.getProperty("voice")})
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text
         answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
     with tempfile.TemporaryDirectory(prefix="assistant-tts-") as folder:
-        path = os.path.join(folder, "line.wav")
-        for line in sys.stdin:
+        for number, line in enumerate(sys.stdin):
+            # A fresh file per request: pyttsx3's runAndWait can return before espeak has
+            # finished writing, and a late write must never be mistaken for the next line.
+            path = os.path.join(folder, f"line-{number}.wav")
             try:
                 request = json.loads(line)
-                if os.path.exists(path):
-                    os.unlink(path)
-                engine.setProperty("rate", int(request["rate"]))
                 engine.save_to_file(str(request["text"]), path)
                 engine.runAndWait()
-                with open(path, "rb") as f:
-                    data = f.read()
+                data = _complete_wav(path)
                 answer({"ok": True, "bytes": len(data)}, data)
             except Exception as exc:  # noqa: BLE001
                 answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})

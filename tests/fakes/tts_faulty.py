@@ -38,7 +38,6 @@ for line in sys.stdin:
         continue
     import pyttsx3
     engine = pyttsx3.init()
-    engine.setProperty("rate", int(request["rate"]))
     path = state + ".wav"
     data = b""
     for _ in range(5):  # pyttsx3 itself now and then writes an empty file; this fake must not
