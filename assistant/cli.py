@@ -257,8 +257,12 @@ def cmd_say(args: argparse.Namespace) -> int:
             speaker.write(args.out, speaker.timeline(args.text))
             print(f"wrote {args.out}", file=sys.stderr)
         else:
-            speaker.say(args.text)
-            speaker.wait()
+            try:
+                speaker.say(args.text)
+                speaker.wait()
+            except AudioUnavailable as exc:
+                _warn(f"{exc}; printing instead")
+                print(strip_pauses(args.text), flush=True)
     finally:
         speaker.stop()
         speaker.renderer.close()
@@ -279,9 +283,7 @@ def cmd_breathe(args: argparse.Namespace) -> int:
                               else content.default_cycles))
     speaker = _speaker(args, content, live=args.out is None)
     if speaker is None:
-        for cue in breathing.schedule(content.patterns[pattern], cycles)[0]:
-            if cue.phase:
-                print(f"{cue.at:6.1f} s  {cue.text}", flush=True)
+        _print_cues(content, pattern, cycles)
         return 0
     try:
         if args.out is not None:
@@ -289,12 +291,22 @@ def cmd_breathe(args: argparse.Namespace) -> int:
             speaker.write(args.out, timeline)
             print(f"wrote {args.out}: {len(cues)} cues, {timeline.seconds:.1f} s", file=sys.stderr)
         else:
-            speaker.breathe(pattern, cycles, args.tone)
-            speaker.wait()
+            try:
+                speaker.breathe(pattern, cycles, args.tone)
+                speaker.wait()
+            except AudioUnavailable as exc:
+                _warn(f"{exc}; printing the cues instead")
+                _print_cues(content, pattern, cycles)
     finally:
         speaker.stop()
         speaker.renderer.close()
     return 0
+
+
+def _print_cues(content, pattern: str, cycles: int) -> None:
+    for cue in breathing.schedule(content.patterns[pattern], cycles)[0]:
+        if cue.phase:
+            print(f"{cue.at:6.1f} s  {cue.text}", flush=True)
 
 
 def cmd_voices(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ def _device(device: str | int | None, kind: str):
 class SoundDevicePlayer:
     """Plays timelines on an output device; one at a time (a new one stops the old)."""
 
-    def __init__(self, device: str | int | None = None, blocksize: int = 256) -> None:
+    def __init__(self, device: str | int | None = None, blocksize: int = 512, latency: str | float = "low") -> None:
         try:
             import sounddevice as sd
         except OSError as exc:  # PortAudio library missing
@@ -101,6 +101,7 @@ class SoundDevicePlayer:
         self._sd = sd
         self.device = _device(device, "output")
         self.blocksize = blocksize
+        self.latency = latency
         self._stream = None
         self._done = threading.Event()
         self._done.set()
@@ -134,7 +135,7 @@ class SoundDevicePlayer:
 
         try:
             self._stream = sd.OutputStream(samplerate=timeline.rate, channels=1, dtype="float32",
-                                           device=self.device, blocksize=self.blocksize, latency="low",
+                                           device=self.device, blocksize=self.blocksize, latency=self.latency,
                                            callback=callback, finished_callback=self._done.set)
             self._stream.start()
         except sd.PortAudioError as exc:

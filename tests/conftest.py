@@ -50,7 +50,8 @@ def dev_rows(split: str | None = None) -> list[dict]:
     return [r for r in rows if split is None or r["split"] == split]
 
 
-def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 60,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True,
                           timeout=timeout, env=env, cwd=ROOT)

@@ -1,0 +1,116 @@
+"""Speech out through real audio devices: a PulseAudio null sink is the speaker, its monitor
+the microphone, sounddevice on both ends."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from assistant.playback import SoundDevicePlayer
+from assistant.speaker import Speaker
+from assistant.speech import Pyttsx3Renderer, VoiceSettings
+from tests.audio_tools import onsets, sounding_seconds
+from tests.conftest import run_cli
+from tests.pulse import PulseServer, Recorder
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory):
+    server = PulseServer(tmp_path_factory.mktemp("pulse"))
+    old = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
+    import sounddevice as sd
+
+    sd._terminate()  # PortAudio lists devices when initialised: again, now that the server runs
+    sd._initialize()
+    yield server
+    sd._terminate()
+    sd._initialize()
+    if old is None:
+        os.environ.pop("PULSE_SERVER", None)
+    else:
+        os.environ["PULSE_SERVER"] = old
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def speaker(pulse, app):
+    renderer = Pyttsx3Renderer()
+    s = Speaker(renderer, SoundDevicePlayer("pulse"), VoiceSettings(), app.content)
+    yield s
+    s.stop()
+    renderer.close()
+
+
+def test_spoken_reply_is_heard_on_the_speaker_for_its_whole_length(speaker):
+    text = "I'm here with you. [pause 1] Let's take this one small step at a time."
+    expected = speaker.timeline(text).render()
+    with Recorder() as rec:
+        time.sleep(0.3)
+        speaker.say(text)
+        assert speaker.wait(timeout=20)
+        time.sleep(0.4)
+    heard = rec.audio()
+    assert sounding_seconds(heard) == pytest.approx(sounding_seconds(expected), rel=0.25)
+    assert speaker.first_audio_s is not None and speaker.first_audio_s < 1.0
+
+
+def test_stop_silences_speech_within_200_ms(speaker):
+    text = ("Step three. Fighting fair. Every couple disagrees, and that is normal. "
+            "What does the damage is conflict that never gets settled, so stay with one issue.")
+    with Recorder() as rec:
+        time.sleep(0.3)
+        speaker.say(text)
+        time.sleep(1.5)
+        assert speaker.speaking
+        stopped = time.perf_counter()
+        speaker.stop()
+        time.sleep(0.8)
+    last = rec.last_sound_at()
+    assert last is not None and last > stopped - 1.0  # it was speaking right up to the stop
+    assert last - stopped < 0.200, f"sound went on {1000 * (last - stopped):.0f} ms after stop"
+    assert not speaker.speaking
+
+
+def test_live_breathing_cues_keep_time(speaker):
+    with Recorder() as rec:
+        time.sleep(0.3)
+        timeline, cues = speaker.breathing_timeline("box", 1, False)
+        speaker.player.play(timeline)
+        assert speaker.player.wait(timeout=60)
+        time.sleep(0.3)
+    heard = onsets(rec.audio())
+    # align on the first cue, then every cue must follow its schedule within 150 ms
+    first = min(heard, key=lambda t: abs(t - (heard[0] + cues[0].at)))
+    shift = first - cues[0].at
+    errors = [min(abs(h - shift - c.at) for h in heard) for c in cues]
+    assert max(errors) < 0.150, errors
+
+
+def test_chat_speak_answers_aloud(pulse):
+    with Recorder() as rec:
+        time.sleep(0.3)
+        result = run_cli("chat", "--speak", "--output-device", "pulse", stdin=b"what can i say\n", timeout=60)
+        time.sleep(0.3)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr.decode()
+    assert sounding_seconds(rec.audio()) > 2.0
+
+
+def test_no_audio_output_prints_the_reply_with_one_warning(tmp_path):
+    # no sound server and no sound card: the only devices ALSA offers lead nowhere
+    result = run_cli("say", "hello there", env={"PULSE_SERVER": f"unix:{tmp_path}/no-server"})
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == "hello there"
+    err = result.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("assistant: warning:") and "printing" in err[0]
+
+
+def test_chat_speak_without_audio_still_answers_in_text(tmp_path):
+    result = run_cli("chat", "--speak", stdin=b"i need a break\n",
+                     env={"PULSE_SERVER": f"unix:{tmp_path}/no-server"})
+    assert result.returncode == 0
+    assert "box breathing" in result.stdout.decode()
+    assert result.stderr.decode().count("assistant: warning:") == 1
