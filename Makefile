@@ -5,7 +5,7 @@ setup:
 	@scripts/setup.sh
 
 run: setup
-	.venv/bin/assistant
+	.venv/bin/assistant chat --speak
 
 test: setup
 	.venv/bin/python -m pytest -q
