@@ -20,7 +20,7 @@ RECORD_LATENCY = "low"
 
 
 class PulseServer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, sinks: tuple[str, ...] = (SINK,)) -> None:
         if shutil.which("pulseaudio") is None:
             raise RuntimeError("pulseaudio is not installed; run `make setup`")
         self.folder = folder
@@ -31,7 +31,7 @@ class PulseServer:
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
              "--use-pid-file=no", "--disable-shm=yes", "--log-target=stderr",
              "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
-             "-L", f"module-null-sink sink_name={SINK}"],
+             *[arg for sink in sinks for arg in ("-L", f"module-null-sink sink_name={sink}")]],
             env=self.env, stdout=subprocess.DEVNULL, stderr=open(folder / "pulse.log", "wb"))
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -42,8 +42,8 @@ class PulseServer:
             time.sleep(0.1)
         else:
             raise RuntimeError("pulseaudio did not start within 15 s")
-        self.pactl("set-default-sink", SINK)
-        self.pactl("set-default-source", f"{SINK}.monitor")
+        self.pactl("set-default-sink", sinks[0])
+        self.pactl("set-default-source", f"{sinks[-1]}.monitor")
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, timeout=10)

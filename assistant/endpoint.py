@@ -1,0 +1,76 @@
+"""Endpointing: where an utterance starts and ends, by voice activity (PocketSphinx's WebRTC-style
+VAD, frame by frame). An utterance starts after a short run of speech (so "next" or "stop" is
+enough), keeps a little audio from before that run, and ends after a trailing silence. Upset
+people pause mid-sentence, so the default silence is long enough not to cut them off, and a
+"relaxed" setting waits longer still."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+SILENCE = {"quick": 0.5, "normal": 0.9, "relaxed": 1.5}  # seconds of trailing silence per setting
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    silence: float = SILENCE["normal"]  # seconds of trailing silence that end an utterance
+    start: float = 0.12  # seconds of speech, within `start_window`, that start an utterance
+    start_window: float = 0.21  # seconds looked at to decide that speech started
+    preroll: float = 0.3  # seconds of audio kept from before the start (soft first sounds)
+    max_utterance: float = 20.0  # seconds: longer speech is ended and decoded anyway
+    vad_mode: int = 1  # 0 (loose) to 3 (strict) voice activity detection
+
+
+class Endpointer:
+    """Feed int16 frames of `frame` samples; get speech samples out and learn when it ended."""
+
+    def __init__(self, settings: EndpointSettings = EndpointSettings(), rate: int = 16000) -> None:
+        from pocketsphinx import Vad
+
+        self.settings = settings
+        self._vad = Vad(settings.vad_mode, rate)
+        self.frame = self._vad.frame_bytes // 2  # samples per frame
+        self.rate = rate
+        seconds = self.frame / rate
+        self._window = deque(maxlen=max(1, round(settings.start_window / seconds)))
+        self._needed = max(1, round(settings.start / seconds))
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.preroll / seconds)))
+        self._end_frames = max(1, round(settings.silence / seconds))
+        self._quiet = 0
+        self.in_speech = False
+        self.time = 0.0  # seconds of audio processed
+        self.speech_start: float | None = None
+        self.speech_end: float | None = None  # when the last speech frame of an utterance ended
+        self._frame_seconds = seconds
+
+    def process(self, frame: np.ndarray) -> tuple[np.ndarray | None, bool]:
+        """(speech samples to decode, or None; True when this frame ended an utterance)."""
+        frame = frame.astype(np.int16)
+        self.time += self._frame_seconds
+        voiced = self._vad.is_speech(frame.tobytes())
+        if not self.in_speech:
+            self._window.append(voiced)
+            self._preroll.append(frame)
+            if sum(self._window) >= self._needed:
+                self.in_speech = True
+                self._quiet = 0
+                self.speech_start = self.time - len(self._preroll) * self._frame_seconds
+                self.speech_end = self.time
+                out = np.concatenate(list(self._preroll))
+                self._preroll.clear()
+                self._window.clear()
+                return out, False
+            return None, False
+        if voiced:
+            self._quiet = 0
+            self.speech_end = self.time
+        else:
+            self._quiet += 1
+        too_long = self.time - (self.speech_start or self.time) >= self.settings.max_utterance
+        if self._quiet >= self._end_frames or too_long:
+            self.in_speech = False
+            return frame, True
+        return frame, False

@@ -1,0 +1,131 @@
+"""Command-line options shared by the commands, each mapped onto a settings dataclass."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import IO
+
+from assistant.app import Paths
+from assistant.dialogue import Dialogue, DialogueSettings
+from assistant.errors import InputError
+from assistant.matcher import MatchSettings
+from assistant.messages import IntentMatch, Reply
+from assistant.playback import AudioUnavailable, SoundDevicePlayer
+from assistant.speaker import Speaker
+from assistant.speech import Pyttsx3Renderer, SpeechUnavailable, VoiceSettings
+from assistant.content import strip_pauses
+
+MAX_LINE = 10_000  # characters of one stdin line considered; the rest is ignored
+
+
+def add_settings(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("data")
+    g.add_argument("--intents", type=Path, default=Paths.intents, metavar="DIR",
+                   help="folder of intent YAML files (default: %(default)s)")
+    g.add_argument("--content", type=Path, default=Paths.content, metavar="DIR",
+                   help="folder of content YAML files (default: %(default)s)")
+    m = parser.add_argument_group("matching")
+    defaults = MatchSettings()
+    m.add_argument("--threshold", type=float, default=defaults.threshold, metavar="SCORE",
+                   help="score 0-100 the best intent needs (default: %(default)s)")
+    m.add_argument("--margin", type=float, default=defaults.margin, metavar="POINTS",
+                   help="points the best intent must lead the runner-up by (default: %(default)s)")
+    m.add_argument("--safety-threshold", type=float, default=defaults.safety_threshold, metavar="SCORE",
+                   help="score 0-100 at which a safety sentence wins outright (default: %(default)s)")
+    m.add_argument("--safety-floor", type=float, default=defaults.safety_floor, metavar="SCORE",
+                   help="score 0-100 safety needs when it is merely the best intent (default: %(default)s)")
+    d = parser.add_argument_group("dialogue")
+    d.add_argument("--region", default=None, metavar="NAME",
+                   help="region for safety resources: us, uk, intl (default: content/safety.yaml's)")
+    d.add_argument("--cycles", type=int, default=None, metavar="N",
+                   help="breathing cycles in a break (default: content/breathing.yaml's)")
+
+
+def add_voice(parser: argparse.ArgumentParser) -> None:
+    v = parser.add_argument_group("voice")
+    defaults = VoiceSettings()
+    v.add_argument("--voice", default=defaults.voice, metavar="NAME",
+                   help="pyttsx3 voice id or part of its name, e.g. en-us (default: the engine's; see `assistant voices`)")
+    v.add_argument("--rate", type=int, default=defaults.rate, metavar="WPM",
+                   help="speaking rate in words per minute (default: %(default)s)")
+    v.add_argument("--volume", type=float, default=defaults.volume, metavar="0-1",
+                   help="speaking volume (default: %(default)s)")
+    v.add_argument("--render-timeout", type=float, default=defaults.render_timeout, metavar="SECONDS",
+                   help="seconds one line may take to render before the speech worker is restarted "
+                        "(default: %(default)s)")
+    v.add_argument("--output-device", default=None, metavar="NAME|INDEX",
+                   help="sounddevice output device (default: the system's; see `assistant devices`)")
+
+
+def voice_settings(args: argparse.Namespace) -> VoiceSettings:
+    if not 60 <= args.rate <= 400:
+        raise InputError(f"--rate must be from 60 to 400 words per minute, got {args.rate}")
+    if not 0 <= args.volume <= 1:
+        raise InputError(f"--volume must be from 0 to 1, got {args.volume:g}")
+    if not args.render_timeout > 0:
+        raise InputError(f"--render-timeout must be above 0 seconds, got {args.render_timeout:g}")
+    return VoiceSettings(args.voice, args.rate, args.volume, args.render_timeout)
+
+
+def make_speaker(args: argparse.Namespace, content=None, *, live: bool) -> Speaker | None:
+    """A Speaker; with live=True also an audio output. None (with a one-line warning) when the
+    machine cannot speak, so the reply is printed instead."""
+    renderer = Pyttsx3Renderer(voice_settings(args))
+    try:
+        renderer.start()
+    except SpeechUnavailable as exc:
+        if not live:
+            raise
+        warn(f"{exc}; printing replies instead")
+        return None
+    player = None
+    if live:
+        try:
+            player = SoundDevicePlayer(args.output_device)
+        except AudioUnavailable as exc:
+            warn(f"{exc}; printing replies instead")
+            renderer.close()
+            return None
+    return Speaker(renderer, player, voice_settings(args), content)
+
+
+def warn(message: str) -> None:
+    print(f"assistant: warning: {message}", file=sys.stderr, flush=True)
+
+
+def settings(args: argparse.Namespace) -> tuple[Paths, MatchSettings, DialogueSettings]:
+    paths = Paths(args.intents, args.content)
+    match = MatchSettings(**{f.name: getattr(args, f.name) for f in fields(MatchSettings) if hasattr(args, f.name)})
+    for flag in ("threshold", "margin", "safety_threshold", "safety_floor"):
+        if not 0 <= getattr(match, flag) <= 100:
+            raise InputError(f"--{flag.replace('_', '-')} must be between 0 and 100, got {getattr(match, flag):g}")
+    if args.cycles is not None and not 1 <= args.cycles <= 50:
+        raise InputError(f"--cycles must be from 1 to 50, got {args.cycles}")
+    return paths, match, DialogueSettings(region=args.region, cycles=args.cycles)
+
+
+def check_region(dialogue: Dialogue) -> None:
+    region = dialogue.settings.region
+    if region is not None and region not in dialogue.content.regions:
+        known = ", ".join(sorted(dialogue.content.regions))
+        raise InputError(f"--region {region!r} is not in content/safety.yaml; choose one of: {known}")
+
+
+def as_json(match: IntentMatch, reply: Reply) -> str:
+    return json.dumps({"intent": match.intent, "score": match.score, "slots": dict(match.slots),
+                       "response": strip_pauses(reply.text)}, ensure_ascii=False)
+
+
+def lines(stream: IO[bytes]):
+    for number, raw in enumerate(stream, 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            print(f"assistant: warning: stdin line {number} is not valid UTF-8; undecodable bytes replaced",
+                  file=sys.stderr)
+            text = raw.decode("utf-8", errors="replace")
+        yield text.rstrip("\r\n")[:MAX_LINE]

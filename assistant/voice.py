@@ -1,0 +1,174 @@
+"""The voice loop: microphone -> endpointing -> recognition -> intents -> dialogue -> speech.
+
+Half-duplex by default: while the assistant speaks (and for a short guard after), what the
+microphone hears is discarded, so it never answers its own voice. With barge-in, speech
+during playback is still decoded, but only stop / next / repeat are acted on. A partial
+result that is already exactly a short command ("stop", "next") answers before the silence
+window ends. Nothing is written unless `--events FILE` is given: one JSON line per turn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Callable
+
+
+from assistant.capture import Microphone
+from assistant.content import strip_pauses
+from assistant.dialogue import Dialogue
+from assistant.endpoint import EndpointSettings, Endpointer
+from assistant.messages import Reply
+from assistant.playback import AudioUnavailable
+from assistant.recognize import Recognizer
+from assistant.speaker import Speaker
+
+log = logging.getLogger(__name__)
+
+EARLY = ("stop", "next", "repeat", "previous", "resume")  # commands a partial result may act on
+BARGE_IN = ("stop", "next", "repeat", "safety")  # what is heard while the assistant speaks
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
+    barge_in: bool = False  # listen during speech for stop/next/repeat
+    early: bool = True  # let a partial result that is exactly a short command act at once
+
+
+class Events:
+    """The optional per-turn log (JSON lines), written only when the user names a file."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | None) -> "Events":
+        return cls(open(path, "a", encoding="utf-8", buffering=1) if path else None)
+
+    def write(self, **record) -> None:
+        if self.stream is None:
+            return
+        with self.lock:
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+class VoiceLoop:
+    def __init__(self, mic: Microphone, recognizer: Recognizer, dialogue: Dialogue, speaker: Speaker | None,
+                 events: Events, endpoint: EndpointSettings = EndpointSettings(),
+                 settings: LoopSettings = LoopSettings(), say: Callable[[str], None] = print,
+                 tones: bool = False) -> None:
+        self.mic = mic
+        self.recognizer = recognizer
+        self.dialogue = dialogue
+        self.speaker = speaker
+        self.events = events
+        self.endpoint = endpoint
+        self.settings = settings
+        self.say = say
+        self.tones = tones
+        self.stopping = threading.Event()
+        self.turns = 0
+        self._quiet_until = 0.0
+
+    # -- speaking ------------------------------------------------------------------------------
+    def _speaking(self) -> bool:
+        if self.speaker is not None and self.speaker.speaking:
+            self._quiet_until = time.monotonic() + self.settings.guard
+            return True
+        return time.monotonic() < self._quiet_until
+
+    def answer(self, reply: Reply) -> float | None:
+        """Print and speak a reply; returns seconds until its first audio (None when printed only)."""
+        self.say(strip_pauses(reply.text))
+        if self.speaker is None:
+            return None
+        try:
+            self.speaker.speak_reply(reply, self.dialogue.session.rate, self.tones)
+            self._quiet_until = time.monotonic() + self.settings.guard
+            return self.speaker.first_audio_s
+        except AudioUnavailable as exc:
+            log.warning("%s; printing replies instead", exc)
+            self.speaker = None
+            return None
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, ready_text: str | None = None) -> int:
+        if ready_text:
+            self.answer(Reply(ready_text))
+        ep = Endpointer(self.endpoint, self.mic.settings.rate)
+        in_utterance = False
+        heard_during_speech = False
+        last_speech = 0.0
+        while not self.stopping.is_set():
+            frame = self.mic.read(timeout=0.5)
+            if frame is None:
+                continue
+            speaking = self._speaking()
+            if speaking and not self.settings.barge_in:
+                if in_utterance:
+                    self.recognizer.finish()
+                    in_utterance = False
+                ep = Endpointer(self.endpoint, self.mic.settings.rate)  # forget what was half-heard
+                continue
+            speech, ended = ep.process(frame)
+            if speech is not None:
+                if not in_utterance:
+                    self.recognizer.start()
+                    in_utterance = True
+                    heard_during_speech = speaking
+                partial = self.recognizer.accept(speech)
+                last_speech = time.monotonic()
+                if self.settings.early and partial and self._certain(partial, heard_during_speech):
+                    self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech)
+                    in_utterance = False
+                    ep = Endpointer(self.endpoint, self.mic.settings.rate)
+                    continue
+            if ended and in_utterance:
+                waited = ep.time - (ep.speech_end or ep.time)  # the silence window actually waited
+                self._turn(time.monotonic() - waited, time.monotonic(), early=False, during_speech=heard_during_speech)
+                in_utterance = False
+                if self.dialogue.session.last is not None and self.dialogue.session.last.end_session:
+                    break
+        return 0
+
+    def _certain(self, partial: str, during_speech: bool) -> bool:
+        m = self.dialogue.matcher.match(partial)
+        allowed = BARGE_IN if during_speech else EARLY
+        return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
+
+    def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool) -> None:
+        t0 = time.perf_counter()
+        transcript = self.recognizer.finish()
+        t1 = time.perf_counter()
+        match = self.dialogue.matcher.match(transcript.text)
+        t2 = time.perf_counter()
+        if during_speech and match.intent not in BARGE_IN:
+            self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
+                              ignored="heard while speaking", engine=transcript.engine)
+            return
+        if self.speaker is not None:
+            self.speaker.stop()
+        reply = self.dialogue.respond(match)
+        t3 = time.perf_counter()
+        first_audio = self.answer(reply)
+        self.mic.flush()
+        self.turns += 1
+        self.events.write(
+            turn=self.turns, transcript=transcript.text, engine=transcript.engine, biased=transcript.biased,
+            intent=match.intent, score=match.score, slots=dict(match.slots), early=early,
+            response=strip_pauses(reply.text),
+            timings_ms={"endpoint": round((endpoint_at - speech_end) * 1000, 1),
+                        "decode": round((t1 - t0) * 1000, 1), "match": round((t2 - t1) * 1000, 1),
+                        "dialogue": round((t3 - t2) * 1000, 1),
+                        "first_audio": None if first_audio is None else round(first_audio * 1000, 1)})
