@@ -5,7 +5,7 @@ setup:
 	@scripts/setup.sh
 
 run: setup
-	.venv/bin/assistant chat --speak
+	.venv/bin/assistant
 
 test: setup
 	.venv/bin/python -m pytest -q

@@ -60,3 +60,29 @@ def check(assistant: Assistant) -> list[str]:
         if step.key not in intents:
             problems.append(f"step {step.number} names intent {step.key!r}, which intents/ does not define")
     return problems
+
+
+def recognizer(assistant: Assistant, engine: str | None = None, model: Path | None = None,
+               bias: bool = True):
+    """The recognizer to use, and a one-line notice of what was chosen and why.
+
+    Vosk when a model is found (--model, ASSISTANT_VOSK_MODEL, models/, Vosk's cache);
+    otherwise PocketSphinx, whose English model ships in its wheel."""
+    from assistant.models import find_model
+    from assistant.recognize import PocketSphinxEngine, RecognizerError, VoskEngine
+
+    phrases = [s.text for s in assistant.catalogue.sentences] if bias else None
+    notice = ""
+    if engine in (None, "vosk"):
+        path, where = find_model(model)
+        if path is not None:
+            matcher = assistant.matcher
+            return (VoskEngine(path, phrases, second_opinion=lambda text: matcher.match(text).intent is not None),
+                    f"Vosk model {path} ({where})")
+        if engine == "vosk":
+            raise RecognizerError(f"no Vosk model found ({where}); run `assistant model download` "
+                                  "or pass --model PATH")
+        notice = f"no Vosk model found ({where}); using PocketSphinx's built-in English model"
+    matcher = assistant.matcher
+    engine_ = PocketSphinxEngine(phrases, second_opinion=lambda text: matcher.match(text).intent is not None)
+    return engine_, notice or "PocketSphinx's built-in English model"

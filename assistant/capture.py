@@ -41,6 +41,7 @@ class Microphone:
         self.block = round(settings.block * settings.rate)
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=max(1, round(settings.queue_seconds / settings.block)))
         self.dropped = 0  # blocks dropped because the queue was full (CPU overload)
+        self.overflows = 0  # times the device had more audio than was read in time
         self.device_rate = settings.rate
         self._stream = None
         self._lost = threading.Event()
@@ -57,7 +58,7 @@ class Microphone:
         for rate in (self.settings.rate, int(info["default_samplerate"])):
             try:
                 self._stream = sd.InputStream(samplerate=rate, channels=1, dtype="float32", device=self.device,
-                                              blocksize=round(self.settings.block * rate), latency="low",
+                                              blocksize=round(self.settings.block * rate), latency="high",
                                               callback=self._callback, finished_callback=self._lost.set)
                 self._stream.start()
                 self.device_rate = rate
@@ -80,6 +81,8 @@ class Microphone:
                 pass
 
     def _callback(self, indata, frames, time_info, status) -> None:
+        if status.input_overflow:
+            self.overflows += 1
         block = indata[:, 0].copy()
         try:
             self._queue.put_nowait(block)

@@ -3,103 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-from dataclasses import fields
 from pathlib import Path
-from typing import IO
 
 from assistant import __version__
 from assistant import breathing
+from assistant import cli_voice, models, options
 from assistant.app import Paths, build, check
 from assistant.content import load_content, strip_pauses
-from assistant.dialogue import Dialogue, DialogueSettings
 from assistant.errors import AssistantError, InputError
-from assistant.matcher import MatchSettings
-from assistant.messages import IntentMatch, Reply
-from assistant.playback import AudioUnavailable, SoundDevicePlayer
-from assistant.speaker import Speaker
-from assistant.speech import Pyttsx3Renderer, SpeechUnavailable, VoiceSettings
+from assistant.messages import Reply
+from assistant.playback import AudioUnavailable
+from assistant.speech import SpeechUnavailable
 
 log = logging.getLogger("assistant")
 
-MAX_LINE = 10_000  # characters of one stdin line considered; the rest is ignored
 
 
-def _add_settings(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("data")
-    g.add_argument("--intents", type=Path, default=Paths.intents, metavar="DIR",
-                   help="folder of intent YAML files (default: %(default)s)")
-    g.add_argument("--content", type=Path, default=Paths.content, metavar="DIR",
-                   help="folder of content YAML files (default: %(default)s)")
-    m = parser.add_argument_group("matching")
-    defaults = MatchSettings()
-    m.add_argument("--threshold", type=float, default=defaults.threshold, metavar="SCORE",
-                   help="score 0-100 the best intent needs (default: %(default)s)")
-    m.add_argument("--margin", type=float, default=defaults.margin, metavar="POINTS",
-                   help="points the best intent must lead the runner-up by (default: %(default)s)")
-    m.add_argument("--safety-threshold", type=float, default=defaults.safety_threshold, metavar="SCORE",
-                   help="score 0-100 at which a safety sentence wins outright (default: %(default)s)")
-    m.add_argument("--safety-floor", type=float, default=defaults.safety_floor, metavar="SCORE",
-                   help="score 0-100 safety needs when it is merely the best intent (default: %(default)s)")
-    d = parser.add_argument_group("dialogue")
-    d.add_argument("--region", default=None, metavar="NAME",
-                   help="region for safety resources: us, uk, intl (default: content/safety.yaml's)")
-    d.add_argument("--cycles", type=int, default=None, metavar="N",
-                   help="breathing cycles in a break (default: content/breathing.yaml's)")
 
 
-def _add_voice(parser: argparse.ArgumentParser) -> None:
-    v = parser.add_argument_group("voice")
-    defaults = VoiceSettings()
-    v.add_argument("--voice", default=defaults.voice, metavar="NAME",
-                   help="pyttsx3 voice id or part of its name, e.g. en-us (default: the engine's; see `assistant voices`)")
-    v.add_argument("--rate", type=int, default=defaults.rate, metavar="WPM",
-                   help="speaking rate in words per minute (default: %(default)s)")
-    v.add_argument("--volume", type=float, default=defaults.volume, metavar="0-1",
-                   help="speaking volume (default: %(default)s)")
-    v.add_argument("--render-timeout", type=float, default=defaults.render_timeout, metavar="SECONDS",
-                   help="seconds one line may take to render before the speech worker is restarted "
-                        "(default: %(default)s)")
-    v.add_argument("--output-device", default=None, metavar="NAME|INDEX",
-                   help="sounddevice output device (default: the system's; see `assistant devices`)")
 
 
-def _voice(args: argparse.Namespace) -> VoiceSettings:
-    if not 60 <= args.rate <= 400:
-        raise InputError(f"--rate must be from 60 to 400 words per minute, got {args.rate}")
-    if not 0 <= args.volume <= 1:
-        raise InputError(f"--volume must be from 0 to 1, got {args.volume:g}")
-    if not args.render_timeout > 0:
-        raise InputError(f"--render-timeout must be above 0 seconds, got {args.render_timeout:g}")
-    return VoiceSettings(args.voice, args.rate, args.volume, args.render_timeout)
 
 
-def _speaker(args: argparse.Namespace, content=None, *, live: bool) -> Speaker | None:
-    """A Speaker; with live=True also an audio output. None (with a one-line warning) when the
-    machine cannot speak, so the reply is printed instead."""
-    renderer = Pyttsx3Renderer(_voice(args))
-    try:
-        renderer.start()
-    except SpeechUnavailable as exc:
-        if not live:
-            raise
-        _warn(f"{exc}; printing replies instead")
-        return None
-    player = None
-    if live:
-        try:
-            player = SoundDevicePlayer(args.output_device)
-        except AudioUnavailable as exc:
-            _warn(f"{exc}; printing replies instead")
-            renderer.close()
-            return None
-    return Speaker(renderer, player, _voice(args), content)
 
-
-def _warn(message: str) -> None:
-    print(f"assistant: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="assistant",
         description="An offline voice coach for tense moments: breathing breaks, apologies, "
                     "and the 13 steps of a guide to saving a relationship. Nothing leaves this machine. "
-                    "With no command, starts the typed chat.")
+                    "With no command, starts listening (the voice loop).")
     p.add_argument("--version", action="version", version=f"assistant {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -115,10 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one utterance (or one per line from stdin with '-')",
                          description="Answer TEXT as a fresh session. With '-', read one utterance per "
                                      "line from stdin and answer each as a fresh session, in one process.")
-    ask.add_argument("text", metavar="TEXT", help="what was said, or '-' to read lines from stdin")
+    ask.add_argument("text", metavar="TEXT", nargs="?", help="what was said, or '-' to read lines from stdin")
     ask.add_argument("--json", action="store_true",
                      help='print {"intent", "score", "slots", "response"} as one JSON object per utterance')
-    _add_settings(ask)
+    ask.add_argument("--audio", type=Path, default=None, metavar="FILE.wav",
+                     help="answer what is said in this WAV file (any rate or channels) instead of TEXT")
+    options.add_settings(ask)
+    cli_voice.add_recognition(ask)
 
     chat = sub.add_parser("chat", help="the stateful dialogue, typed on stdin, answered on stdout",
                           description="Type what you would say; the assistant answers as it would aloud. "
@@ -126,14 +57,14 @@ def _parser() -> argparse.ArgumentParser:
                                       "a new line interrupts what is being said.")
     chat.add_argument("--speak", action="store_true", help="also speak the replies aloud")
     chat.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
-    _add_settings(chat)
-    _add_voice(chat)
+    options.add_settings(chat)
+    options.add_voice(chat)
 
     say = sub.add_parser("say", help="speak TEXT (pause marks such as [pause 2] honoured)",
                          description="Speak TEXT aloud, or write it to a WAV file with --out.")
     say.add_argument("text", metavar="TEXT")
     say.add_argument("--out", type=Path, metavar="FILE.wav", help="write the speech to this WAV file instead of playing it")
-    _add_voice(say)
+    options.add_voice(say)
 
     breathe = sub.add_parser("breathe", help="a paced breathing break",
                              description="Pace a breathing break: an intro, cue after cue on schedule, "
@@ -147,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     breathe.add_argument("--out", type=Path, metavar="FILE.wav", help="write the session to this WAV file instead of playing it")
     breathe.add_argument("--content", type=Path, default=Paths.content, metavar="DIR",
                          help="folder of content YAML files (default: %(default)s)")
-    _add_voice(breathe)
+    options.add_voice(breathe)
 
+    cli_voice.add_commands(sub)
+    models.add_commands(sub)
     sub.add_parser("voices", help="list the text-to-speech voices")
     sub.add_parser("devices", help="list the audio input and output devices")
 
@@ -158,61 +91,40 @@ def _parser() -> argparse.ArgumentParser:
                            description="Validate every YAML file; report a sentence that appears in two "
                                        "intents, an intent with no content, and a content key with no intent. "
                                        "Exit 0 when clean, 1 when problems were found, 2 when a file is invalid.")
-    _add_settings(ichk)
+    options.add_settings(ichk)
     return p
 
 
-def _settings(args: argparse.Namespace) -> tuple[Paths, MatchSettings, DialogueSettings]:
-    paths = Paths(args.intents, args.content)
-    match = MatchSettings(**{f.name: getattr(args, f.name) for f in fields(MatchSettings) if hasattr(args, f.name)})
-    for flag in ("threshold", "margin", "safety_threshold", "safety_floor"):
-        if not 0 <= getattr(match, flag) <= 100:
-            raise InputError(f"--{flag.replace('_', '-')} must be between 0 and 100, got {getattr(match, flag):g}")
-    if args.cycles is not None and not 1 <= args.cycles <= 50:
-        raise InputError(f"--cycles must be from 1 to 50, got {args.cycles}")
-    return paths, match, DialogueSettings(region=args.region, cycles=args.cycles)
 
 
-def _check_region(dialogue: Dialogue) -> None:
-    region = dialogue.settings.region
-    if region is not None and region not in dialogue.content.regions:
-        known = ", ".join(sorted(dialogue.content.regions))
-        raise InputError(f"--region {region!r} is not in content/safety.yaml; choose one of: {known}")
 
 
-def as_json(match: IntentMatch, reply: Reply) -> str:
-    return json.dumps({"intent": match.intent, "score": match.score, "slots": dict(match.slots),
-                       "response": strip_pauses(reply.text)}, ensure_ascii=False)
 
 
-def _lines(stream: IO[bytes]):
-    for number, raw in enumerate(stream, 1):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            print(f"assistant: warning: stdin line {number} is not valid UTF-8; undecodable bytes replaced",
-                  file=sys.stderr)
-            text = raw.decode("utf-8", errors="replace")
-        yield text.rstrip("\r\n")[:MAX_LINE]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    paths, match, settings = _settings(args)
+    paths, match, settings = options.settings(args)
     dialogue = build(paths, match).dialogue(settings)
-    _check_region(dialogue)
-    texts = _lines(sys.stdin.buffer) if args.text == "-" else [args.text[:MAX_LINE]]
+    options.check_region(dialogue)
+    if (args.text is None) == (args.audio is None):
+        raise InputError("give either TEXT (or '-' for stdin) or --audio FILE.wav")
+    if args.audio is not None:
+        texts = [cli_voice.ask_audio(args, dialogue, build(paths, match))]
+    else:
+        texts = options.lines(sys.stdin.buffer) if args.text == "-" else [args.text[:options.MAX_LINE]]
     for text in texts:
         dialogue.reset()
         m, reply = dialogue.turn(text)
-        print(as_json(m, reply) if args.json else strip_pauses(reply.text), flush=True)
+        print(options.as_json(m, reply) if args.json else strip_pauses(reply.text), flush=True)
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    paths, match, settings = _settings(args)
+    paths, match, settings = options.settings(args)
     dialogue = build(paths, match).dialogue(settings)
-    _check_region(dialogue)
-    speaker = _speaker(args, dialogue.content, live=True) if args.speak else None
+    options.check_region(dialogue)
+    speaker = options.make_speaker(args, dialogue.content, live=True) if args.speak else None
     interactive = sys.stdin.isatty()
 
     def answer(reply: Reply) -> None:
@@ -221,7 +133,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             try:
                 speaker.speak_reply(reply, dialogue.session.rate, args.tone)
             except AssistantError as exc:  # the output failed while speaking: the text was printed
-                _warn(str(exc))
+                options.warn(str(exc))
 
     try:
         answer(dialogue.greeting())
@@ -233,7 +145,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 break
             if speaker is not None:
                 speaker.stop()  # a new turn interrupts what is being said
-            m, reply = dialogue.turn(next(_lines([raw])))
+            m, reply = dialogue.turn(next(options.lines([raw])))
             log.info("intent=%s score=%s slots=%s", m.intent, m.score, dict(m.slots))
             answer(reply)
             if reply.end_session:
@@ -242,13 +154,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
             speaker.wait()
     finally:
         if speaker is not None:
-            speaker.stop()
-            speaker.renderer.close()
+            speaker.close()
     return 0
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    speaker = _speaker(args, live=args.out is None)
+    speaker = options.make_speaker(args, live=args.out is None)
     if speaker is None:
         print(strip_pauses(args.text), flush=True)
         return 0
@@ -261,11 +172,10 @@ def cmd_say(args: argparse.Namespace) -> int:
                 speaker.say(args.text)
                 speaker.wait()
             except AudioUnavailable as exc:
-                _warn(f"{exc}; printing instead")
+                options.warn(f"{exc}; printing instead")
                 print(strip_pauses(args.text), flush=True)
     finally:
-        speaker.stop()
-        speaker.renderer.close()
+        speaker.close()
     return 0
 
 
@@ -281,7 +191,7 @@ def cmd_breathe(args: argparse.Namespace) -> int:
         raise InputError(f"--minutes must be above 0 and at most 60, got {args.minutes:g}")
     cycles = (args.cycles or (breathing.cycles_for(content.patterns[pattern], args.minutes) if args.minutes
                               else content.default_cycles))
-    speaker = _speaker(args, content, live=args.out is None)
+    speaker = options.make_speaker(args, content, live=args.out is None)
     if speaker is None:
         _print_cues(content, pattern, cycles)
         return 0
@@ -295,11 +205,10 @@ def cmd_breathe(args: argparse.Namespace) -> int:
                 speaker.breathe(pattern, cycles, args.tone)
                 speaker.wait()
             except AudioUnavailable as exc:
-                _warn(f"{exc}; printing the cues instead")
+                options.warn(f"{exc}; printing the cues instead")
                 _print_cues(content, pattern, cycles)
     finally:
-        speaker.stop()
-        speaker.renderer.close()
+        speaker.close()
     return 0
 
 
@@ -336,7 +245,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_intents_check(args: argparse.Namespace) -> int:
-    paths, match, _ = _settings(args)
+    paths, match, _ = options.settings(args)
     assistant = build(paths, match)
     problems = check(assistant)
     for problem in problems:
@@ -353,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="assistant: %(levelname)s: %(message)s", stream=sys.stderr)
-    if args.command is None:  # no command: the typed chat, with the top-level options given
-        args = parser.parse_args((argv if argv is not None else sys.argv[1:]) + ["chat"])
+    if args.command is None:  # no command: the voice loop, with the top-level options given
+        args = parser.parse_args((argv if argv is not None else sys.argv[1:]) + ["listen"])
     command = args.command
     try:
         if command == "ask":
@@ -363,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_chat(args)
         if command == "intents":
             return cmd_intents_check(args)
-        return {"say": cmd_say, "breathe": cmd_breathe, "voices": cmd_voices, "devices": cmd_devices}[command](args)
+        return {"say": cmd_say, "breathe": cmd_breathe, "voices": cmd_voices, "devices": cmd_devices,
+                "listen": cli_voice.cmd_listen, "transcribe": cli_voice.cmd_transcribe,
+                "doctor": cli_voice.cmd_doctor, "model": models.cmd_model}[command](args)
     except AssistantError as exc:
         print(f"assistant: error: {exc}", file=sys.stderr)
         return exc.exit_code

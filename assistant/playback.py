@@ -68,6 +68,7 @@ class Player(Protocol):
     def play(self, timeline: Timeline) -> None: ...
     def stop(self) -> None: ...
     def wait(self, timeout: float | None = None) -> bool: ...
+    def close(self) -> None: ...
     @property
     def playing(self) -> bool: ...
 
@@ -87,7 +88,11 @@ def _device(device: str | int | None, kind: str):
 
 
 class SoundDevicePlayer:
-    """Plays timelines on an output device; one at a time (a new one stops the old)."""
+    """Plays timelines on an output device, one at a time (a new one replaces the old).
+
+    One output stream stays open and plays silence between replies: opening and closing a
+    stream per reply disturbs a microphone stream in the same process (ALSA), and an open
+    stream starts the next reply sooner."""
 
     def __init__(self, device: str | int | None = None, blocksize: int = 512, latency: str | float = "low") -> None:
         try:
@@ -103,61 +108,77 @@ class SoundDevicePlayer:
         self.blocksize = blocksize
         self.latency = latency
         self._stream = None
+        self._rate: int | None = None
+        self._timeline: Timeline | None = None
+        self._position = 0
+        self._lock = threading.Lock()
         self._done = threading.Event()
         self._done.set()
-        self._stop = threading.Event()
-        self.started_at: float | None = None  # perf_counter when the first block was requested
+        self.started_at: float | None = None  # perf_counter when the reply's first block was mixed
         self.stopped_at: float | None = None
 
     @property
     def playing(self) -> bool:
         return not self._done.is_set()
 
-    def play(self, timeline: Timeline) -> None:
-        self.stop()
-        self._done.clear()
-        self._stop.clear()
-        self.started_at = None
-        position = 0
-        sd = self._sd
-
-        def callback(outdata, frames, time_info, status):  # audio thread: no allocation-heavy work
-            nonlocal position
+    def _callback(self, outdata, frames, time_info, status) -> None:  # the audio thread
+        with self._lock:
+            timeline, position = self._timeline, self._position
+            if timeline is None:
+                outdata.fill(0)
+                return
             if self.started_at is None:
                 self.started_at = time.perf_counter()
-            if self._stop.is_set():
-                outdata.fill(0)
-                raise sd.CallbackStop
-            outdata[:, 0] = timeline.mix(position, frames)
-            position += frames
-            if timeline.closed and position >= timeline.length:
-                raise sd.CallbackStop
+            self._position = position + frames
+            if timeline.closed and self._position >= timeline.length:
+                self._timeline = None
+                self._done.set()
+        outdata[:, 0] = timeline.mix(position, frames)
 
+    def _on_finished(self) -> None:  # the stream ended on its own: the device failed or vanished
+        with self._lock:
+            self._stream = None
+            self._timeline = None
+        self._done.set()
+
+    def _open(self, rate: int) -> None:
+        if self._stream is not None and self._rate == rate and self._stream.active:
+            return
+        self.close()
+        sd = self._sd
         try:
-            self._stream = sd.OutputStream(samplerate=timeline.rate, channels=1, dtype="float32",
-                                           device=self.device, blocksize=self.blocksize, latency=self.latency,
-                                           callback=callback, finished_callback=self._done.set)
-            self._stream.start()
+            stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=self.device,
+                                     blocksize=self.blocksize, latency=self.latency, callback=self._callback,
+                                     finished_callback=self._on_finished)
+            stream.start()
         except sd.PortAudioError as exc:
-            self._done.set()
             raise AudioUnavailable(f"cannot play on the output device ({exc})") from None
+        self._stream, self._rate = stream, rate
+
+    def play(self, timeline: Timeline) -> None:
+        self._open(timeline.rate)
+        with self._lock:
+            self._timeline = timeline
+            self._position = 0
+            self.started_at = None
+            self._done.clear()
 
     def stop(self) -> None:
-        if self._stream is None:
-            return
-        self._stop.set()
-        self.stopped_at = time.perf_counter()
-        stream, self._stream = self._stream, None
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except self._sd.PortAudioError as exc:  # the device vanished: nothing left to stop
-            log.warning("audio output error while stopping: %s", exc)
+        with self._lock:
+            if self._timeline is not None:
+                self.stopped_at = time.perf_counter()
+            self._timeline = None
         self._done.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        finished = self._done.wait(timeout)
-        if finished and self._stream is not None:
-            self._stream.close(ignore_errors=True)
-            self._stream = None
-        return finished
+        return self._done.wait(timeout)
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        self.stop()
+        if stream is not None:
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except self._sd.PortAudioError as exc:
+                log.warning("audio output error while closing: %s", exc)

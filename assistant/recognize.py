@@ -75,14 +75,17 @@ def transcribe(recognizer: Recognizer, audio: Audio, chunk: float = 0.1) -> Tran
 
 
 def _words(text: str) -> str:
-    return " ".join(w for w in text.lower().split() if w != "[unk]")
+    return " ".join(w for w in text.lower().split() if w not in ("[unk]", "<unk>"))
 
 
 # -- Vosk ---------------------------------------------------------------------------------------
 class VoskEngine:
     name = "vosk"
 
-    def __init__(self, model_path: Path, phrases: Iterable[str] | None = None) -> None:
+    def __init__(self, model_path: Path, phrases: Iterable[str] | None = None,
+                 second_opinion: Callable[[str], bool] | None = None) -> None:
+        """`second_opinion(text)` says whether a biased transcript is usable; by default it must
+        be one of the phrases, since a Vosk grammar recombines the phrases' words freely."""
         try:
             import vosk
         except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -96,12 +99,17 @@ class VoskEngine:
                                   "check the folder or run `assistant model download`") from None
         self.model_path = Path(model_path)
         self.grammar = None
+        self.phrases: frozenset[str] = frozenset()
         if phrases is not None:
             known = [p for p in dict.fromkeys(phrases)
                      if p and all(self.model.vosk_model_find_word(w) != -1 for w in p.split())]
-            self.grammar = json.dumps(known + ["[unk]"], ensure_ascii=False) if known else None
+            unk = ["[unk]"] if self.model.vosk_model_find_word("[unk]") != -1 else []
+            self.grammar = json.dumps(known + unk, ensure_ascii=False) if known else None
+            self.phrases = frozenset(known)
             self.grammar_size = len(known)
+        self.second_opinion = second_opinion or (lambda text: text in self.phrases)
         self._audio: list[np.ndarray] = []
+        self._segments: list[str] = []  # texts Vosk finalised inside accept() (its own endpoints)
         self._rec = None
 
     def _recognizer(self, grammar: str | None):
@@ -112,19 +120,23 @@ class VoskEngine:
 
     def start(self) -> None:
         self._audio = []
+        self._segments = []
         self._rec = self._recognizer(self.grammar)
 
     def accept(self, pcm: np.ndarray) -> str:
         self._audio.append(pcm)
-        if self._rec.AcceptWaveform(pcm.tobytes()):
-            return _words(json.loads(self._rec.Result()).get("text", ""))
-        return _words(json.loads(self._rec.PartialResult()).get("partial", ""))
+        if self._rec.AcceptWaveform(pcm.tobytes()):  # Vosk's own endpoint: keep the segment
+            self._segments.append(_words(json.loads(self._rec.Result()).get("text", "")))
+            return " ".join(t for t in self._segments if t)
+        partial = _words(json.loads(self._rec.PartialResult()).get("partial", ""))
+        return " ".join(t for t in [*self._segments, partial] if t)
 
     def finish(self) -> Transcript:
         t = time.perf_counter()
-        text = _words(json.loads(self._rec.FinalResult()).get("text", ""))
+        last = _words(json.loads(self._rec.FinalResult()).get("text", ""))
+        text = " ".join(x for x in [*self._segments, last] if x)
         biased = self.grammar is not None
-        if biased and not text and self._audio:  # the grammar heard only [unk]: decode freely
+        if biased and self._audio and not (text and self.second_opinion(text)):  # not a phrase: decode freely
             free = self._recognizer(None)
             free.AcceptWaveform(np.concatenate(self._audio).tobytes())
             text = _words(json.loads(free.FinalResult()).get("text", ""))

@@ -8,6 +8,7 @@ block. With `--out`, the same timeline is written to a WAV instead.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from assistant.speech import Renderer, VoiceSettings, lay_text, rate_for
 log = logging.getLogger(__name__)
 
 OUT_RATE = 22050  # hertz: espeak-ng's own rate, so speech is never resampled
+SENTENCE_GAP = 0.3  # seconds between a first sentence rendered alone and the rest
 
 
 class Speaker:
@@ -59,6 +61,10 @@ class Speaker:
         started = time.perf_counter()
         rate = rate_for(self.settings, multiple)
         chunks = split_pauses(text)
+        # the first sentence alone first, so the voice starts after rendering a few words
+        head, *rest = re.split(r"(?<=[.!?])\s+", chunks[0][0], maxsplit=1) or [""]
+        if rest:
+            chunks[0:1] = [(head, SENTENCE_GAP), (rest[0], chunks[0][1])]
         timeline = Timeline(OUT_RATE)
         first_words, first_pause = chunks[0]
         t = lay_text(timeline, 0.0, first_words, self.renderer, rate) + first_pause
@@ -97,6 +103,13 @@ class Speaker:
     def stop(self) -> None:
         if self.player is not None:
             self.player.stop()
+
+    def close(self) -> None:
+        """Stop speaking and release the output stream and the speech workers."""
+        self.stop()
+        if self.player is not None:
+            self.player.close()
+        self.renderer.close()
 
     def wait(self, timeout: float | None = None) -> bool:
         if self._worker is not None:

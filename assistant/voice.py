@@ -108,6 +108,7 @@ class VoiceLoop:
             self.answer(Reply(ready_text))
         ep = Endpointer(self.endpoint, self.mic.settings.rate)
         in_utterance = False
+        swallowing = False
         heard_during_speech = False
         last_speech = 0.0
         while not self.stopping.is_set():
@@ -122,6 +123,9 @@ class VoiceLoop:
                 ep = Endpointer(self.endpoint, self.mic.settings.rate)  # forget what was half-heard
                 continue
             speech, ended = ep.process(frame)
+            if swallowing:  # the rest of an utterance already answered early ("stop ... talking")
+                swallowing = not ended
+                continue
             if speech is not None:
                 if not in_utterance:
                     self.recognizer.start()
@@ -132,7 +136,7 @@ class VoiceLoop:
                 if self.settings.early and partial and self._certain(partial, heard_during_speech):
                     self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech)
                     in_utterance = False
-                    ep = Endpointer(self.endpoint, self.mic.settings.rate)
+                    swallowing = ep.in_speech
                     continue
             if ended and in_utterance:
                 waited = ep.time - (ep.speech_end or ep.time)  # the silence window actually waited

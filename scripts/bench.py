@@ -460,6 +460,10 @@ def main() -> int:
         "",
     ]
     lines += speech_section(app, args.quick, progress)
+    from spoken import bench_section
+
+    progress("spoken accuracy per engine (espeak-ng voices x SNR)")
+    lines += bench_section(app, args.quick, progress)
     lines += voice_section(app, args.quick, progress)
     lines += engines_section(progress)
     args.out.write_text("\n".join(lines))

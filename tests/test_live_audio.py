@@ -40,8 +40,7 @@ def speaker(pulse, app):
     renderer = Pyttsx3Renderer()
     s = Speaker(renderer, SoundDevicePlayer("pulse"), VoiceSettings(), app.content)
     yield s
-    s.stop()
-    renderer.close()
+    s.close()
 
 
 def test_spoken_reply_is_heard_on_the_speaker_for_its_whole_length(speaker):

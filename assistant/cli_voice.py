@@ -1,0 +1,182 @@
+"""The voice commands: listen (the whole loop), transcribe, ask --audio, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from assistant import options
+from assistant.app import build, check, recognizer
+from assistant.audio import read_wav
+from assistant.capture import CaptureSettings, Microphone
+from assistant.content import strip_pauses
+from assistant.endpoint import SILENCE, EndpointSettings
+from assistant.errors import AssistantError, InputError
+from assistant.playback import AudioUnavailable
+from assistant.recognize import transcribe
+from assistant.voice import Events, LoopSettings, VoiceLoop
+
+
+def add_recognition(parser: argparse.ArgumentParser) -> None:
+    r = parser.add_argument_group("recognition")
+    r.add_argument("--engine", choices=["vosk", "pocketsphinx"], default=None,
+                   help="force an engine (default: Vosk when a model is found, else PocketSphinx)")
+    r.add_argument("--model", type=Path, default=None, metavar="PATH", help="the Vosk model folder")
+    r.add_argument("--no-bias", action="store_true",
+                   help="decode free-form, without biasing recognition to the intents' sentences")
+
+
+def add_commands(sub) -> None:
+    listen = sub.add_parser("listen", help="the voice loop: listen, answer aloud (the default command)",
+                            description="Listen on the microphone and answer aloud, offline. Ctrl-C leaves. "
+                                        "Without a microphone it says so and carries on as the typed chat.")
+    add_recognition(listen)
+    a = listen.add_argument_group("listening")
+    a.add_argument("--input-device", default=None, metavar="NAME|INDEX", help="microphone (see `assistant devices`)")
+    a.add_argument("--endpoint", choices=sorted(SILENCE), default="normal",
+                   help="how long a pause ends what you say: quick 0.5 s, normal 0.9 s, relaxed 1.5 s (default: normal)")
+    a.add_argument("--silence", type=float, default=None, metavar="SECONDS",
+                   help="trailing silence that ends an utterance, overriding --endpoint")
+    a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",
+                   help="after the assistant speaks, ignore the microphone this long (default: %(default)s)")
+    a.add_argument("--barge-in", action="store_true", help="while speaking, listen for stop / next / repeat")
+    a.add_argument("--events", type=Path, default=None, metavar="FILE",
+                   help="append one JSON line per turn (transcript, intent, timings); nothing is written otherwise")
+    a.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
+    options.add_settings(listen)
+    options.add_voice(listen)
+
+    tr = sub.add_parser("transcribe", help="decode a WAV file (any rate or channels) to text",
+                        description="Decode speech in FILE.wav with the same engine the voice loop uses.")
+    tr.add_argument("file", type=Path, metavar="FILE.wav")
+    tr.add_argument("--json", action="store_true", help='print {"text", "engine", "biased", "decode_ms"}')
+    add_recognition(tr)
+    tr.add_argument("--intents", type=Path, default=options.Paths.intents, metavar="DIR",
+                    help="intent files, for biasing (default: %(default)s)")
+    tr.add_argument("--content", type=Path, default=options.Paths.content, metavar="DIR", help=argparse.SUPPRESS)
+
+    sub.add_parser("doctor", help="check engine, model, devices, voice, intents and content; say how to fix each")
+
+
+def _read_audio(path: Path):
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    return read_wav(path, str(path))
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    app = build(options.Paths(args.intents, args.content))
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    print(f"assistant: {notice}", file=sys.stderr)
+    t = transcribe(engine, _read_audio(args.file))
+    if args.json:
+        print(json.dumps({"text": t.text, "engine": t.engine, "biased": t.biased,
+                          "decode_ms": round(t.decode_s * 1000, 1)}, ensure_ascii=False))
+    else:
+        print(t.text)
+    return 0
+
+
+def ask_audio(args: argparse.Namespace, dialogue, app) -> str:
+    """The transcript of `ask --audio FILE`."""
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    print(f"assistant: {notice}", file=sys.stderr)
+    return transcribe(engine, _read_audio(args.audio)).text
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from assistant import cli
+
+    paths, match, dsettings = options.settings(args)
+    app = build(paths, match)
+    dialogue = app.dialogue(dsettings)
+    options.check_region(dialogue)
+    silence = args.silence if args.silence is not None else SILENCE[args.endpoint]
+    if not 0.2 <= silence <= 5 or not 0 <= args.guard <= 5:
+        raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
+    try:
+        mic = Microphone(CaptureSettings(input_device=args.input_device))
+        mic.open()
+    except AudioUnavailable as exc:
+        options.warn(f"{exc}; carrying on as the typed chat")
+        args.speak = True
+        return cli.cmd_chat(args)
+    t = time.perf_counter()
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    print(f"assistant: {notice}; ready in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    speaker = options.make_speaker(args, app.content, live=True)
+    events = Events.open(args.events)
+    loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
+                     LoopSettings(guard=args.guard, barge_in=args.barge_in),
+                     say=lambda text: print(text, flush=True), tones=args.tone)
+    signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
+    try:
+        return loop.run(strip_pauses(dialogue.greeting().text))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        loop.stopping.set()
+        mic.close()
+        events.close()
+        if speaker is not None:
+            speaker.close()
+        if mic.dropped:
+            print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"{'ok ' if ok else 'NO '} {what}" + ("" if ok or not fix else f"\n     fix: {fix}"))
+
+    try:
+        app = build()
+        issues = check(app)
+        report(not issues, f"intents and content: {len(app.catalogue.intents)} intents, "
+               f"{len(app.catalogue.sentences)} sentences" + (f"; {len(issues)} problem(s)" if issues else ""),
+               "run `assistant intents check` and edit the files it names")
+    except AssistantError as exc:
+        report(False, f"intents and content: {exc}", "fix the file and line named")
+        return 1
+    from assistant.models import find_model
+
+    path, where = find_model(None)
+    report(path is not None, f"Vosk model: {path} ({where})" if path else f"Vosk model: none ({where})",
+           "run `assistant model download` on a connected machine, or pass --model PATH; "
+           "meanwhile PocketSphinx's built-in English model is used")
+    try:
+        engine, notice = recognizer(app)
+        report(True, f"recognizer: {engine.name} ({notice})")
+    except AssistantError as exc:
+        report(False, f"recognizer: {exc}", "reinstall with `make setup`")
+    try:
+        import sounddevice as sd
+
+        inputs = [d["name"] for d in sd.query_devices() if d["max_input_channels"] > 0]
+        outputs = [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+        report(bool(inputs), f"input devices: {', '.join(inputs) or 'none'}",
+               "plug in a microphone; without one the assistant runs as the typed chat")
+        report(bool(outputs), f"output devices: {', '.join(outputs) or 'none'}",
+               "connect a speaker; without one replies are printed")
+    except OSError as exc:
+        report(False, f"audio library: {exc}", "install libportaudio2 (`make setup`)")
+    from assistant.speech import Pyttsx3Renderer
+
+    renderer = Pyttsx3Renderer()
+    try:
+        renderer.start()
+        audio = renderer.render("Hello.", 150)
+        report(audio.seconds > 0.1, f"text-to-speech: pyttsx3 voice {renderer.voice_id}")
+    except AssistantError as exc:
+        report(False, f"text-to-speech: {exc}", "install espeak-ng (`make setup`)")
+    finally:
+        renderer.close()
+    print("all good" if not problems else f"{problems} problem(s)")
+    return 0 if not problems else 1

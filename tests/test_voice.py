@@ -1,0 +1,240 @@
+"""Speech in: real espeak-ng speech decoded by PocketSphinx, and the whole voice loop through
+PulseAudio null sinks (the test's voice goes into one sink whose monitor is the assistant's
+microphone; the assistant speaks into another, which the test records)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from assistant.audio import Audio, read_wav, resample, trim_silence
+from assistant.endpoint import EndpointSettings, Endpointer
+from tests.audio_tools import sounding_seconds
+from tests.conftest import ROOT, run_cli
+from tests.pulse import PulseServer, Recorder
+
+
+def espeak(text: str, path, voice: str = "en-us", wpm: int = 150) -> Audio:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True)
+    return read_wav(path)
+
+
+def test_transcribe_decodes_a_48khz_stereo_file(tmp_path):
+    espeak("i need a break", tmp_path / "a.wav")
+    subprocess.run(["sox", str(tmp_path / "a.wav"), "-r", "48000", "-c", "2", str(tmp_path / "b.wav")], check=True)
+    result = run_cli("transcribe", str(tmp_path / "b.wav"), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["text"] == "i need a break" and out["engine"] == "pocketsphinx" and out["biased"]
+    assert "PocketSphinx" in result.stderr.decode()
+
+
+def test_ask_audio_answers_what_is_said(tmp_path):
+    espeak("explain step three", tmp_path / "a.wav")
+    result = run_cli("ask", "--audio", str(tmp_path / "a.wav"), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["intent"] == "explain_step" and out["slots"] == {"step": 3}
+
+
+@pytest.mark.parametrize("content, words", [(b"", "not a readable WAV"), (b"RIFF\x00\x00", "not a readable WAV"),
+                                            (b"hello, I am text", "not a readable WAV")])
+def test_bad_audio_files_are_one_line_errors(tmp_path, content, words):
+    path = tmp_path / "bad.wav"
+    path.write_bytes(content)
+    result = run_cli("transcribe", str(path))
+    assert result.returncode == 2
+    err = result.stderr.decode().strip().splitlines()
+    assert words in err[-1] and "Traceback" not in result.stderr.decode()
+
+
+def test_missing_audio_file_is_named(tmp_path):
+    result = run_cli("ask", "--audio", str(tmp_path / "nope.wav"))
+    assert result.returncode == 2 and "nope.wav: no such file" in result.stderr.decode()
+
+
+def test_endpointer_waits_for_the_silence_window_and_not_less(tmp_path):
+    speech = trim_silence(resample(espeak("i need a break", tmp_path / "a.wav"), 16000)).samples
+    pause = np.zeros(int(0.6 * 16000), dtype=np.float32)  # a pause mid-sentence, shorter than the window
+    pcm = (np.concatenate([np.zeros(8000), speech, pause, speech, np.zeros(48000)]) * 32767).astype(np.int16)
+    ep = Endpointer(EndpointSettings(silence=0.9))
+    ends = []
+    for i in range(0, len(pcm) - ep.frame, ep.frame):
+        _, ended = ep.process(pcm[i:i + ep.frame])
+        if ended:
+            ends.append(i / 16000)
+    assert len(ends) == 1  # the 0.6 s pause did not cut the person off
+    speech_end = (8000 + 2 * len(speech) + len(pause)) / 16000
+    assert 0.3 <= ends[0] - speech_end <= 1.2
+
+
+# -- the whole loop through virtual devices ------------------------------------------------------
+@pytest.fixture(scope="module")
+def devices(tmp_path_factory):
+    server = PulseServer(tmp_path_factory.mktemp("pulse2"), sinks=("mic", "spk"))
+    old = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
+    import sounddevice as sd
+
+    sd._terminate()
+    sd._initialize()
+    yield server
+    sd._terminate()
+    sd._initialize()
+    if old is None:
+        os.environ.pop("PULSE_SERVER", None)
+    else:
+        os.environ["PULSE_SERVER"] = old
+    server.stop()
+
+
+class Assistant:
+    """`assistant listen` in a subprocess: its microphone is mic.monitor, its speaker spk."""
+
+    def __init__(self, server: PulseServer, folder, *extra: str) -> None:
+        self.events = folder / "events.jsonl"
+        env = dict(server.env, PULSE_SOURCE="mic.monitor", PULSE_SINK="spk", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "listen", "--events", str(self.events),
+                                      "--input-device", "pulse", "--output-device", "pulse", *extra],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(folder / "err.txt", "wb"))
+        self.err = folder / "err.txt"
+        deadline = time.monotonic() + 60
+        while "ready in" not in self.err.read_text() and time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.err.read_text()
+            time.sleep(0.1)
+        assert "ready in" in self.err.read_text(), self.err.read_text()
+        self.wait_quiet(timeout=20)  # the greeting is spoken; the microphone is ignored meanwhile
+
+    @staticmethod
+    def wait_quiet(timeout: float, quiet: float = 1.0) -> None:
+        """Until the assistant's speaker has sounded and then been silent for `quiet` seconds."""
+        with Recorder() as rec:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                last = rec.last_sound_at()
+                if last is not None and time.perf_counter() - last > quiet:
+                    return
+                time.sleep(0.1)
+
+    def turns(self) -> list[dict]:
+        if not self.events.exists():
+            return []
+        return [json.loads(line) for line in self.events.read_text().splitlines() if line.strip()]
+
+    def wait_turns(self, n: int, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len([t for t in self.turns() if "turn" in t]) < n and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.05 if n else 0)
+        return [t for t in self.turns() if "turn" in t]
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def speak_into_mic(text: str, folder) -> None:
+    import sounddevice as sd
+
+    audio = espeak(text, folder / "say.wav")
+    sd.play(audio.samples, audio.rate, device="pulse")  # the default sink is "mic"
+    sd.wait()
+
+
+def test_flooded_user_says_i_need_a_break_and_hears_a_breathing_break(devices, tmp_path):
+    bot = Assistant(devices, tmp_path)
+    try:
+        with Recorder() as rec:
+            rec.blocks.clear()
+            speak_into_mic("i need a break", tmp_path)
+            turns = bot.wait_turns(1)
+            time.sleep(3)
+        assert turns and turns[0]["intent"] == "take_break", bot.turns()
+        assert turns[0]["transcript"] == "i need a break"
+        assert sounding_seconds(rec.audio()) > 1.5  # the intro of the break was spoken
+        t = turns[0]["timings_ms"]
+        assert set(t) == {"endpoint", "decode", "match", "dialogue", "first_audio"}
+    finally:
+        bot.close()
+    assert bot.proc.returncode == 0
+
+
+def short_guide(folder) -> str:
+    """A copy of content/ whose steps are one part each, so a spoken walkthrough takes seconds."""
+    import shutil
+
+    import yaml
+
+    target = folder / "content"
+    shutil.copytree(ROOT / "content", target)
+    guide = yaml.safe_load((target / "guide.yaml").read_text())
+    for step in guide["steps"]:
+        step["parts"] = [step["parts"][0].split(". ")[0] + "."]
+    (target / "guide.yaml").write_text(yaml.safe_dump(guide, allow_unicode=True))
+    return str(target)
+
+
+def command(bot, text: str, intent: str, folder) -> list[dict]:
+    """Say `text` until the assistant acts on it as `intent` (a person not understood repeats
+    themselves, up to three times: PocketSphinx misses some synthetic words; BENCHMARKS.md has
+    the spoken-accuracy figures). Returns all turns so far."""
+    for _ in range(3):
+        before = len(bot.wait_turns(0, timeout=0))
+        speak_into_mic(text, folder)
+        acted = bot.wait_turns(before + 1, timeout=6)
+        if len(acted) > before and acted[-1]["intent"] == intent:
+            return acted
+        Assistant.wait_quiet(timeout=10)  # let a reprompt finish before trying again
+    return bot.wait_turns(0, timeout=0)
+
+
+def test_step_walkthrough_by_voice(devices, tmp_path):
+    bot = Assistant(devices, tmp_path, "--content", short_guide(tmp_path))
+    try:
+        command(bot, "tell me about step three", "explain_step", tmp_path)
+        Assistant.wait_quiet(timeout=15)
+        command(bot, "the next one", "next", tmp_path)
+        Assistant.wait_quiet(timeout=15)
+        turns = command(bot, "stop", "stop", tmp_path)
+        acted = [t for t in turns if t["intent"] is not None]  # a miss gets a reprompt, then a retry
+        assert [t["intent"] for t in acted] == ["explain_step", "next", "stop"], bot.turns()
+        assert len(turns) - len(acted) <= 2
+        assert acted[0]["slots"] == {"step": 3}
+        assert acted[0]["response"].startswith("Step three.") and acted[1]["response"].startswith("Step four.")
+    finally:
+        bot.close()
+
+
+def test_stop_said_during_a_long_reply_silences_it(devices, tmp_path):
+    bot = Assistant(devices, tmp_path, "--barge-in")
+    try:
+        command(bot, "tell me about step three", "explain_step", tmp_path)
+        time.sleep(1.5)
+        with Recorder() as rec:
+            turns = command(bot, "stop", "stop", tmp_path)
+            acted = time.perf_counter()
+            time.sleep(5)
+        assert [t["intent"] for t in turns if t["intent"]] == ["explain_step", "stop"], bot.turns()
+        last = rec.last_sound_at()
+        # after "stop", only the short acknowledgement is heard, not the rest of step three
+        assert last is not None and last - acted < 4.0
+    finally:
+        bot.close()
+
+
+def test_no_microphone_says_so_and_carries_on_as_typed_chat(tmp_path):
+    result = run_cli("listen", "--input-device", "no-such-mic", stdin=b"i need a break\n",
+                     env={"PULSE_SERVER": f"unix:{tmp_path}/none"})
+    assert result.returncode == 0, result.stderr
+    err = result.stderr.decode()
+    assert "carrying on as the typed chat" in err
+    assert "box breathing" in result.stdout.decode()
