@@ -112,7 +112,13 @@ class VoiceLoop:
         heard_during_speech = False
         last_speech = 0.0
         while not self.stopping.is_set():
-            frame = self.mic.read(timeout=0.5)
+            try:
+                frame = self.mic.read(timeout=0.5)
+            except AudioUnavailable as exc:  # unplugged mid-stream: say so once, wait for it to return
+                self._reconnect(exc)
+                in_utterance, swallowing = False, False
+                ep = Endpointer(self.endpoint, self.mic.settings.rate)
+                continue
             if frame is None:
                 continue
             speaking = self._speaking()
@@ -145,6 +151,19 @@ class VoiceLoop:
                 if self.dialogue.session.last is not None and self.dialogue.session.last.end_session:
                     break
         return 0
+
+    def _reconnect(self, problem: Exception, every: float = 1.0) -> None:
+        log.warning("%s; trying again every %g s", problem, every)
+        self.events.write(event="microphone lost", problem=str(problem))
+        self.mic.close()
+        while not self.stopping.wait(every):
+            try:
+                self.mic.open()
+            except AudioUnavailable:
+                continue
+            log.warning("the microphone is back")
+            self.events.write(event="microphone back")
+            return
 
     def _certain(self, partial: str, during_speech: bool) -> bool:
         m = self.dialogue.matcher.match(partial)
