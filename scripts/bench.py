@@ -33,7 +33,6 @@ from assistant.app import build  # noqa: E402
 from assistant.intents import Catalogue, Sentence  # noqa: E402
 from assistant.matcher import Matcher  # noqa: E402
 from assistant.normalize import normalize  # noqa: E402
-from assistant.semantic import WordLlamaEmbedder  # noqa: E402
 
 
 def machine() -> str:
@@ -99,8 +98,6 @@ def speech_section(app, quick: bool, progress) -> list[str]:
     """Speech out: render cost, cache hits in a breathing session, and live figures through a
     PulseAudio null sink (speech played with sounddevice, recorded from the sink's monitor)."""
     import tempfile
-
-    import numpy as np
 
     from assistant.speaker import Speaker
     from assistant.speech import Pyttsx3Renderer, VoiceSettings

@@ -3,6 +3,7 @@ microphone. Tests speak into it and record from it through sounddevice, for real
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -54,6 +55,28 @@ class PulseServer:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+@contextlib.contextmanager
+def serving(folder: Path, sinks: tuple[str, ...] = (SINK,)):
+    """A PulseServer that this process's sounddevice talks to, for the duration of the block."""
+    server = PulseServer(folder, sinks)
+    old = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
+    import sounddevice as sd
+
+    sd._terminate()  # PortAudio lists devices when initialised: again, now that the server runs
+    sd._initialize()
+    try:
+        yield server
+    finally:
+        sd._terminate()
+        sd._initialize()
+        if old is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = old
+        server.stop()
 
 
 class Recorder:

@@ -3,7 +3,6 @@ the microphone, sounddevice on both ends."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -13,26 +12,13 @@ from assistant.speaker import Speaker
 from assistant.speech import Pyttsx3Renderer, VoiceSettings
 from tests.audio_tools import onsets, sounding_seconds
 from tests.conftest import run_cli
-from tests.pulse import PulseServer, Recorder
+from tests.pulse import Recorder, serving
 
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory):
-    server = PulseServer(tmp_path_factory.mktemp("pulse"))
-    old = os.environ.get("PULSE_SERVER")
-    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
-    import sounddevice as sd
-
-    sd._terminate()  # PortAudio lists devices when initialised: again, now that the server runs
-    sd._initialize()
-    yield server
-    sd._terminate()
-    sd._initialize()
-    if old is None:
-        os.environ.pop("PULSE_SERVER", None)
-    else:
-        os.environ["PULSE_SERVER"] = old
-    server.stop()
+    with serving(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ microphone; the assistant speaks into another, which the test records)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from assistant.audio import Audio, read_wav, resample, trim_silence
 from assistant.endpoint import EndpointSettings, Endpointer
 from tests.audio_tools import sounding_seconds
 from tests.conftest import ROOT, run_cli
-from tests.pulse import PulseServer, Recorder
+from tests.pulse import PulseServer, Recorder, serving
 
 
 def espeak(text: str, path, voice: str = "en-us", wpm: int = 150) -> Audio:
@@ -77,21 +76,8 @@ def test_endpointer_waits_for_the_silence_window_and_not_less(tmp_path):
 # -- the whole loop through virtual devices ------------------------------------------------------
 @pytest.fixture(scope="module")
 def devices(tmp_path_factory):
-    server = PulseServer(tmp_path_factory.mktemp("pulse2"), sinks=("mic", "spk"))
-    old = os.environ.get("PULSE_SERVER")
-    os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
-    import sounddevice as sd
-
-    sd._terminate()
-    sd._initialize()
-    yield server
-    sd._terminate()
-    sd._initialize()
-    if old is None:
-        os.environ.pop("PULSE_SERVER", None)
-    else:
-        os.environ["PULSE_SERVER"] = old
-    server.stop()
+    with serving(tmp_path_factory.mktemp("pulse2"), sinks=("mic", "spk")) as server:
+        yield server
 
 
 class Assistant:
