@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.audio import Audio, read_wav, trim_silence
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +149,13 @@ class Pyttsx3Renderer:
             except (OSError, ValueError) as exc:
                 ok, value = False, f"the speech worker is gone ({exc})"
             if ok and len(value) > EMPTY_WAV:
-                audio = trim_silence(read_wav(value, "a rendered line"))
+                try:
+                    audio = trim_silence(read_wav(value, "a rendered line"))
+                except InputError:  # a file still being written when the worker gave up waiting
+                    audio = Audio(np.zeros(0, dtype=np.float32), 22050)
                 if len(audio.samples):
                     return audio
-            if ok:  # pyttsx3's known glitch: an empty or silent file; the worker itself is fine
+            if ok:  # pyttsx3's known glitch: an empty, partial or silent file; the worker is fine
                 empties += 1
                 problem = "pyttsx3 wrote an empty WAV"
                 log.info("speech render: %s; asking again", problem)

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 
-def _complete_wav(path: str, patience: float = 2.0) -> bytes:
+def _complete_wav(path: str, patience: float = 5.0) -> bytes:
     """The file once its RIFF header agrees with its length (espeak fills the sizes in last)."""
     deadline = time.monotonic() + patience
     data = b""
