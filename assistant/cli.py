@@ -105,12 +105,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     paths, match, settings = options.settings(args)
-    dialogue = build(paths, match).dialogue(settings)
-    options.check_region(dialogue)
     if (args.text is None) == (args.audio is None):
         raise InputError("give either TEXT (or '-' for stdin) or --audio FILE.wav")
+    app = build(paths, match)
+    dialogue = app.dialogue(settings)
+    options.check_region(dialogue)
     if args.audio is not None:
-        texts = [cli_voice.ask_audio(args, dialogue, build(paths, match))]
+        texts = [cli_voice.ask_audio(args, app)]
     else:
         texts = options.lines(sys.stdin.buffer) if args.text == "-" else [args.text[:options.MAX_LINE]]
     for text in texts:

@@ -81,7 +81,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
-def ask_audio(args: argparse.Namespace, dialogue, app) -> str:
+def ask_audio(args: argparse.Namespace, app) -> str:
     """The transcript of `ask --audio FILE`."""
     engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
     print(f"assistant: {notice}", file=sys.stderr)
