@@ -14,4 +14,5 @@ check: setup
 	.venv/bin/assistant intents check
 
 bench: setup
+	.venv/bin/python -m pip install -q -e ".[bench]"
 	.venv/bin/python scripts/bench.py

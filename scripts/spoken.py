@@ -540,14 +540,14 @@ def markdown_table(results: list[dict], command: str = "scripts/spoken.py", phra
 
 
 def bench_section(app, quick: bool, progress: Callable[[str], None] | None = None,
-                  workers: int | None = None) -> list[str]:
+                  workers: int | None = None, quick_n: int = 40) -> list[str]:
     """The section for BENCHMARKS.md (scripts/bench.py): a heading, the table, a blank line.
     quick: 40 phrases stratified over the intents of the held-out split (about 2 minutes on
     2 cores); otherwise the whole held-out split (222 phrases, about 10 minutes)."""
     rows = dev_rows("test")
     what = "the held-out split"
     if quick:
-        rows, what = quick_rows(rows), "stratified over the intents of the held-out split"
+        rows, what = quick_rows(rows, quick_n), "stratified over the intents of the held-out split"
     workers = workers or min(2, os.cpu_count() or 1)
     results = measure(app, rows, VOICES, SNRS, workers=workers, progress=progress)
     command = "scripts/bench.py" + (" --quick" if quick else "")
