@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +16,10 @@ from assistant.messages import IntentMatch, Reply
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import evaluate  # noqa: E402  (scripts/evaluate.py: the dev-set and CLINC loaders)
+from evaluate import read_tsv  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
@@ -37,17 +39,9 @@ def run_test(app: Assistant, utterances: list[str], expected: list[str | None] |
     return turns
 
 
-def read_tsv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def dev_rows(split: str | None = None) -> list[dict]:
-    rows = read_tsv(DATA / "dev.tsv")
-    for row in rows:
-        row["intent"] = None if row["intent"] == "null" else row["intent"]
-        row["slots"] = json.loads(row["slots"])
-    return [r for r in rows if split is None or r["split"] == split]
+    """The frozen dev set, read by the same code the benchmarks use."""
+    return evaluate.dev_rows(split or "all")
 
 
 def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 60,
