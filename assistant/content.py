@@ -97,13 +97,13 @@ class Content:
 
 
 REQUIRED_RESPONSES = ("greeting", "reprompt", "help_after_misses", "error", "next", "previous", "repeat",
-                      "stop", "resume", "slower", "faster", "help", "goodbye", "yes", "no", "end_of_section",
+                      "stop", "resume", "slower", "faster", "help", "goodbye", "yes", "no",
                       "end_of_guide", "offer_next_step", "step_out_of_range", "break_done")
 # Intents answered by a whole content file or list rather than a key of their own name.
 BUILTIN = {"take_break": "breathing.yaml", "safety": "safety.yaml", "explain_step": "guide.yaml steps",
            "list_steps": "guide.yaml overview"}
 # Responses that are the assistant's own lines, not answers to an intent of the same name.
-SYSTEM_RESPONSES = frozenset({"greeting", "reprompt", "help_after_misses", "error", "end_of_section",
+SYSTEM_RESPONSES = frozenset({"greeting", "reprompt", "help_after_misses", "error",
                               "end_of_guide", "offer_next_step", "step_out_of_range", "break_done"})
 
 
