@@ -34,7 +34,7 @@ class MatchSettings:
     threshold: float = 66.0  # score 0-100 the best intent needs
     margin: float = 4.0  # score points the best intent must lead the runner-up by
     safety_threshold: float = 78.0  # score 0-100 at which safety wins over every other intent
-    safety_floor: float = 70.0  # score 0-100 safety needs when it is merely the best intent
+    safety_floor: float = 74.0  # score 0-100 safety needs when it is merely the best intent
     fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
 
 
@@ -66,24 +66,35 @@ class Matcher:
             (self._exceptions if p.exception else self._triggers)[p.text] = p.intent
         self._longest = max((len(p.text.split()) for p in catalogue.phrases), default=0)
 
-    def triggered(self, query: str) -> str | None:
-        """The intent whose phrase occurs in the words said, unless an exception occurs too; safety first."""
-        if not self._triggers:
-            return None
-        words = query.split()
-        found: set[str] = set()
-        excepted: set[str] = set()
+    def _occurrences(self, words: list[str]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """(start, end, intent) of every trigger phrase and every exception phrase in the words."""
+        found, excepted = [], []
         for i in range(len(words)):
             for n in range(1, min(self._longest, len(words) - i) + 1):
                 gram = " ".join(words[i:i + n])
                 if gram in self._triggers:
-                    found.add(self._triggers[gram])
+                    found.append((i, i + n, self._triggers[gram]))
                 if gram in self._exceptions:
-                    excepted.add(self._exceptions[gram])
-        found -= excepted
-        if not found:
+                    excepted.append((i, i + n, self._exceptions[gram]))
+        return found, excepted
+
+    def triggered(self, query: str) -> str | None:
+        """The intent whose phrase occurs in the words said, safety first.
+
+        An exception cancels only the phrases it overlaps ("beat me at chess" is not "beat me"),
+        so a figure of speech never hides a real danger said in the same breath."""
+        if not self._triggers:
             return None
-        return SAFETY if SAFETY in found else sorted(found)[0]
+        found, excepted = self._occurrences(query.split())
+        live = {intent for start, end, intent in found
+                if not any(e_intent == intent and s < end and start < e for s, e, e_intent in excepted)}
+        if not live:
+            return None
+        return SAFETY if SAFETY in live else sorted(live)[0]
+
+    def excepted(self, query: str, intent: str) -> bool:
+        """Whether a figure of speech listed under the intent's `except` occurs in the words said."""
+        return any(i == intent for _, _, i in self._occurrences(query.split())[1])
 
     def _slot_phrases(self, sentences: tuple[Sentence, ...]) -> dict[str, dict[str, list[tuple[re.Pattern, object]]]]:
         """intent -> slot -> [(phrase pattern, value)], longest phrase first, from the list values."""
@@ -124,6 +135,13 @@ class Matcher:
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
         s = self.settings
         exact = fuzzy[top] >= 100.0
+        if self._safety is not None and fuzzy[self._safety] < 100.0 and self.excepted(query, SAFETY):
+            # A figure of speech ("killing it at work") vetoes safety by mere resemblance.
+            combined = combined.copy()
+            combined[self._safety] = -100.0
+            order = np.argsort(-combined)
+            top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
+            exact = fuzzy[top] >= 100.0
         if self._safety is not None and combined[self._safety] >= s.safety_threshold and not (
                 exact and top != self._safety):
             return self._verdict(SAFETY, combined, per_sentence, query, None, "safety")

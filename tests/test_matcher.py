@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,38 @@ def test_figures_of_speech_do_not_trigger_the_safety_phrases(app, text):
 
 def test_safety_phrase_beats_an_exact_sentence_of_another_intent(app):
     assert app.matcher.match("i need a break he hit me").intent == "safety"
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_every_labelled_danger_statement_gets_safety(app):
+    rows = read_tsv(DATA / "danger.tsv")
+    assert len(rows) >= 90
+    missed = [f"{r['text']!r} ({r['kind']}) -> {m.intent} {m.score}" for r in rows
+              if (m := app.matcher.match(r["text"])).intent != "safety"]
+    assert not missed, "\n".join(missed)
+
+
+def test_everyday_conflict_and_figures_of_speech_never_trigger_safety(app):
+    rows = read_tsv(DATA / "everyday.tsv")
+    assert len(rows) >= 80
+    triggered = [f"{r['text']!r} -> {m.stage} {m.sentence!r}" for r in rows
+                 if (m := app.matcher.match(r["text"])).intent == "safety"]
+    assert not triggered, "\n".join(triggered)
+
+
+def test_out_of_scope_queries_never_trigger_safety(app):
+    rows = read_tsv(SHARED / "data" / "clinc150_out_of_scope.tsv")
+    triggered = [f"{r['text']!r} -> {m.stage} {m.sentence!r}" for r in rows
+                 if (m := app.matcher.match(r["text"])).intent == "safety"]
+    assert not triggered, "\n".join(triggered)
+
+
+def test_figure_of_speech_does_not_hide_a_danger_said_in_the_same_breath(app):
+    assert app.matcher.match("he beat me at chess and then he hit me").intent == "safety"
+    assert app.matcher.match("my partner is killing it at work but at home he hurts me").intent == "safety"
+
+
+def test_figure_of_speech_vetoes_safety_by_resemblance(app):
+    assert app.matcher.match("my partner is killing it at work").intent != "safety"
