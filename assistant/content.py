@@ -29,6 +29,7 @@ class Section:
     title: str
     parts: tuple[str, ...]
     number: int | None = None  # step number, for the 13 steps
+    when_unsafe: tuple[str, ...] = ()  # said instead of parts once someone has said they are not safe
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,14 @@ class Content:
 
 REQUIRED_RESPONSES = ("greeting", "reprompt", "help_after_misses", "error", "next", "previous", "repeat",
                       "stop", "resume", "slower", "faster", "help", "goodbye", "yes", "no",
-                      "end_of_guide", "offer_next_step", "step_out_of_range", "break_done")
+                      "end_of_guide", "offer_next_step", "step_out_of_range", "break_done", "unsafe_note")
 # Intents answered by a whole content file or list rather than a key of their own name.
 BUILTIN = {"take_break": "breathing.yaml", "safety": "safety.yaml", "explain_step": "guide.yaml steps",
            "list_steps": "guide.yaml overview"}
 # Responses that are the assistant's own lines, not answers to an intent of the same name.
 SYSTEM_RESPONSES = frozenset({"greeting", "reprompt", "help_after_misses", "error",
-                              "end_of_guide", "offer_next_step", "step_out_of_range", "break_done"})
+                              "end_of_guide", "offer_next_step", "step_out_of_range", "break_done",
+                              "unsafe_note"})
 
 
 def _text(check: yamlfile.Checker, value, line, what) -> str:
@@ -117,10 +119,16 @@ def _text(check: yamlfile.Checker, value, line, what) -> str:
 
 def _section(check, value, line, key, *, number=None) -> Section:
     check.mapping(value, line, f"section {key!r}", required=("title", "parts"),
-                  optional=("number", "intent") if number is not None else ())
-    parts = check.sequence(value["parts"], value.lines["parts"], f"parts of {key!r}")
-    texts = tuple(_text(check, p, parts.lines[i], f"part {i + 1} of {key!r}") for i, p in enumerate(parts))
-    return Section(key, check.text(value["title"], value.lines["title"], f"title of {key!r}"), texts, number)
+                  optional=(("number", "intent") if number is not None else ()) + ("when_unsafe",))
+
+    def texts(field: str) -> tuple[str, ...]:
+        if field not in value:
+            return ()
+        parts = check.sequence(value[field], value.lines[field], f"{field} of {key!r}")
+        return tuple(_text(check, p, parts.lines[i], f"{field} {i + 1} of {key!r}") for i, p in enumerate(parts))
+
+    return Section(key, check.text(value["title"], value.lines["title"], f"title of {key!r}"), texts("parts"),
+                   number, texts("when_unsafe"))
 
 
 def _topics(check, data, line) -> dict[str, Section]:

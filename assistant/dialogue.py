@@ -38,6 +38,7 @@ class Session:
     misses: int = 0
     rate: float = 1.0  # speaking/pacing rate multiple set by slower/faster
     turns: int = 0
+    unsafe: bool = False  # they said they are not safe: the guide stops urging them to save it
     said: dict = field(default_factory=dict)  # response key -> times used (rotates variants)
 
 
@@ -111,7 +112,10 @@ class Dialogue:
     def _read(self, section: Section, intent: str | None = None) -> Reply:
         s = self.session
         s.section = section
-        text = " [pause 1] ".join(section.parts)
+        parts = section.parts
+        if s.unsafe:  # the seed's rule: where there is abuse, safety comes before saving anything
+            parts = section.when_unsafe or (self._say("unsafe_note"),) + section.parts
+        text = " [pause 1] ".join(parts)
         question = None
         if section.number is not None and section.number < len(self.content.steps):
             following = self.content.steps[section.number]
@@ -147,7 +151,7 @@ class Dialogue:
     # -- intents with their own behaviour -------------------------------------------------
     def _safety(self) -> Reply:
         s = self.session
-        s.section, s.stopped = None, None
+        s.section, s.stopped, s.unsafe = None, None, True
         c = self.content
         region = c.regions.get(self.settings.region or c.default_region, c.regions[c.default_region])
         lines = list(c.safety_message)

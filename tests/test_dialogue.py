@@ -140,3 +140,19 @@ def test_a_failing_handler_apologises_and_the_session_goes_on(app, monkeypatch):
 def test_help_lists_what_can_be_said(app):
     (m, reply), = run_test(app, ["what can i say"], ["help"])
     assert reply.text in app.content.responses["help"]
+
+
+def test_after_abuse_is_disclosed_the_guide_no_longer_urges_saving_it(app):
+    turns = run_test(app, ["can this relationship be saved", "my husband hits me",
+                           "can this relationship be saved", "is love enough", "explain step six"],
+                     ["can_it_be_saved", "safety", "can_it_be_saved", "love_enough", "explain_step"])
+    before, after, love, step = (turns[i][1].text for i in (0, 2, 3, 4))
+    assert "many can come through" in before
+    assert "many can come through" not in after and "safe" in after
+    assert "Love is not enough when you're not safe" in love
+    assert step.index("safety comes first") < step.index("Step six")
+
+
+def test_the_guide_speaks_plainly_when_no_danger_was_mentioned(app):
+    _, reply = run_test(app, ["explain step six"])[0]
+    assert "safety comes first" not in reply.text
