@@ -12,6 +12,7 @@ File format (hassil's sentence syntax, a strict subset of its file layout):
         sentences: [...]
         phrases:                 # said anywhere in an utterance, these decide the intent
           - "(hit|hits) me"
+          - "(knife|gun) ... (at|to) (me|my)"   # "..." = up to GAP other words in between
         except:                  # ...unless one of these is said too (figures of speech)
           - "beat me at"
     lists:
@@ -58,10 +59,11 @@ class Sentence:
 class Phrase:
     """Words that decide `intent` wherever they occur in an utterance (unless `exception`)."""
 
-    text: str  # normalised
+    text: str  # normalised ("a ... b" for a gapped phrase)
     intent: str
     exception: bool = False
     source: str = ""
+    groups: tuple[frozenset[str], ...] = ()  # gapped phrase: alternatives for each part, in order
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,27 @@ class _Expander:
             raise IntentFileError(where[0], where[1], f"{where[2]}: unsupported template syntax {type(expr).__name__}")
 
 
+GAP_MARK = "..."  # in a phrase: up to GAP other words may come between the parts
+GAP = 8  # words
+
+
+def _phrase_group(expander: "_Expander", text: str, tpl: "_Template", where: tuple) -> frozenset[str]:
+    if not text:
+        raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: '...' needs words on both sides")
+    expr = expander._parse(text, tpl.path, tpl.line, f"intent {tpl.intent!r}")
+    out = set()
+    for said, slots in expander.expand(expr, where):
+        if slots:
+            raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: {tpl.kind} cannot hold slot lists")
+        if len(out) >= MAX_EXPANSIONS:
+            raise IntentFileError(tpl.path, tpl.line, f"{where[2]} expands to more than {MAX_EXPANSIONS} phrases")
+        if normalize(said):
+            out.add(normalize(said))
+    if not out:
+        raise IntentFileError(tpl.path, tpl.line, f"{where[2]} can expand to an empty phrase")
+    return frozenset(out)
+
+
 def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: dict[str, str],
                 files: tuple[str, ...]) -> Catalogue:
     expander = _Expander(lists, rules)
@@ -218,6 +241,13 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
     phrases: dict[tuple[str, str, bool], Phrase] = {}
     for tpl in templates:
         where = (tpl.path, tpl.line, f"intent {tpl.intent!r}, template {tpl.text!r}")
+        if tpl.kind != "sentences" and GAP_MARK in tpl.text:
+            groups = tuple(_phrase_group(expander, part.strip(), tpl, where) for part in tpl.text.split(GAP_MARK))
+            text = f" {GAP_MARK} ".join(tpl.text.split(GAP_MARK))
+            phrases.setdefault((text, tpl.intent, tpl.kind == "except"),
+                               Phrase(" ... ".join(sorted(g)[0] for g in groups), tpl.intent, tpl.kind == "except",
+                                      f"{tpl.path}:{tpl.line}", groups))
+            continue
         expr = expander._parse(tpl.text, tpl.path, tpl.line, f"intent {tpl.intent!r}")
         count = 0
         for text, slots in expander.expand(expr, where):

@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from assistant.intents import Catalogue, Sentence
+from assistant.intents import GAP, Catalogue, Phrase, Sentence
 from assistant.messages import IntentMatch
 from assistant.normalize import normalize, numbers_in
 from assistant.semantic import Embedder
@@ -62,13 +62,25 @@ class Matcher:
         self._phrases = self._slot_phrases(sentences)
         self._triggers: dict[str, str] = {}  # phrase -> intent
         self._exceptions: dict[str, str] = {}
+        self._gapped: list[Phrase] = []  # "a ... b" phrases
+        self._parts: dict[str, list[tuple[int, int]]] = {}  # words -> [(gapped phrase, part)]
+        longest = [0]
         for p in catalogue.phrases:
-            (self._exceptions if p.exception else self._triggers)[p.text] = p.intent
-        self._longest = max((len(p.text.split()) for p in catalogue.phrases), default=0)
+            if p.groups:
+                for g, group in enumerate(p.groups):
+                    for alt in group:
+                        self._parts.setdefault(alt, []).append((len(self._gapped), g))
+                        longest.append(len(alt.split()))
+                self._gapped.append(p)
+            else:
+                (self._exceptions if p.exception else self._triggers)[p.text] = p.intent
+                longest.append(len(p.text.split()))
+        self._longest = max(longest)
 
     def _occurrences(self, words: list[str]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
         """(start, end, intent) of every trigger phrase and every exception phrase in the words."""
         found, excepted = [], []
+        parts: dict[int, dict[int, list[tuple[int, int]]]] = {}  # gapped phrase -> part -> spans
         for i in range(len(words)):
             for n in range(1, min(self._longest, len(words) - i) + 1):
                 gram = " ".join(words[i:i + n])
@@ -76,7 +88,30 @@ class Matcher:
                     found.append((i, i + n, self._triggers[gram]))
                 if gram in self._exceptions:
                     excepted.append((i, i + n, self._exceptions[gram]))
+                for pid, g in self._parts.get(gram, ()):
+                    parts.setdefault(pid, {}).setdefault(g, []).append((i, i + n))
+        for pid, spans in parts.items():
+            phrase = self._gapped[pid]
+            if len(spans) < len(phrase.groups):
+                continue
+            for start, end in spans[0]:
+                last = self._chain(spans, 1, len(phrase.groups), end)
+                if last is not None:
+                    (excepted if phrase.exception else found).append((start, last, phrase.intent))
+                    break
         return found, excepted
+
+    @staticmethod
+    def _chain(spans: dict[int, list[tuple[int, int]]], g: int, count: int, end: int) -> int | None:
+        """Where the parts g.. of a gapped phrase end, each within GAP words of the one before."""
+        if g == count:
+            return end
+        for start, stop in spans[g]:
+            if end <= start <= end + GAP:
+                last = Matcher._chain(spans, g + 1, count, stop)
+                if last is not None:
+                    return last
+        return None
 
     def triggered(self, query: str) -> str | None:
         """The intent whose phrase occurs in the words said, safety first.

@@ -6,7 +6,8 @@ Usage: .venv/bin/python scripts/bench.py [--quick] [--out BENCHMARKS.md]
 Sections: intent matching (latency with the shipped intents and with synthetic catalogues
 of 1,000 / 10,000 / 100,000 sentences, beside a difflib baseline over the same sentences),
 accuracy on the frozen dev set (tune half and held-out half), false accepts on CLINC150
-out-of-scope, and safety recall / false triggers.
+out-of-scope, and safety recall / false triggers. The soak section that scripts/soak.py --write
+keeps in the file (between its markers) is carried over unchanged.
 """
 
 from __future__ import annotations
@@ -386,6 +387,18 @@ def engines_section(progress) -> list[str]:
             "| engine | intents s | engine s | peak RSS MB |", "|---|---:|---:|---:|", *rows, ""]
 
 
+SOAK_MARKERS = ("<!-- soak:start -->", "<!-- soak:end -->")
+
+
+def soak_section(path: Path) -> list[str]:
+    """The section scripts/soak.py --write keeps in the file, carried over unchanged (markers included)."""
+    text = path.read_text() if path.exists() else ""
+    start, end = text.find(SOAK_MARKERS[0]), text.find(SOAK_MARKERS[1])
+    if start < 0 or end < start:
+        return []
+    return [text[start:end + len(SOAK_MARKERS[1])], ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and sizes: about a minute")
@@ -419,6 +432,14 @@ def main() -> int:
     recall = sum(app.matcher.match(r["text"]).intent == "safety" for r in danger) / len(danger)
     everyday_ft = sum(app.matcher.match(r["text"]).intent == "safety" for r in everyday)
     oos_ft = sum(app.matcher.match(t).intent == "safety" for t in oos_texts)
+    blind = read_tsv(ROOT / "tests" / "data" / "safety_test.tsv")
+    blind_rows = []
+    for half, rows in (("tune half (even rows)", blind[0::2]), ("held-out half (odd rows)", blind[1::2])):
+        said = [app.matcher.match(r["text"]).intent == "safety" for r in rows]
+        d = [s for s, r in zip(said, rows) if r["label"] == "danger"]
+        e = [s for s, r in zip(said, rows) if r["label"] != "danger"]
+        blind_rows.append(f"| blind set, {half} | {len(d)} danger, {len(e)} everyday | "
+                          f"{sum(d) / len(d):.1%} | {sum(e)} |")
 
     progress("difflib baseline on the same sentences")
     baseline = DifflibMatcher(app.catalogue)
@@ -493,6 +514,14 @@ def main() -> int:
         f"| everyday conflict and figures of speech (tests/data/everyday.tsv), false triggers | {len(everyday)} | {everyday_ft} |",
         f"| CLINC150 out-of-scope, false triggers | {len(oos):,} | {oos_ft} |",
         "",
+        "A second, blind set (tests/data/safety_test.tsv: 150 danger and 150 everyday sentences written "
+        "from a brief by someone who never saw intents/safety.yaml, frozen before any tuning). Its even "
+        "rows were used for tuning the safety phrases; the odd rows were never looked at:",
+        "",
+        "| set | utterances | recall | false triggers |",
+        "|---|---|---:|---:|",
+        *blind_rows,
+        "",
     ]
     lines += speech_section(app, args.quick, progress)
     from spoken import bench_section
@@ -502,6 +531,7 @@ def main() -> int:
     lines += voice_section(app, args.quick, progress)
     lines += plot_latency(args.out.with_name(args.out.stem + "-latency.png"), command)
     lines += engines_section(progress)
+    lines += soak_section(args.out)
     args.out.write_text("\n".join(lines))
     progress(f"wrote {args.out}")
     return 0

@@ -155,3 +155,16 @@ def test_figure_of_speech_does_not_hide_a_danger_said_in_the_same_breath(app):
 
 def test_figure_of_speech_vetoes_safety_by_resemblance(app):
     assert app.matcher.match("my partner is killing it at work").intent != "safety"
+
+
+def test_words_between_the_parts_of_a_phrase_do_not_hide_danger(app):
+    assert app.matcher.match("she came at me last night with a kitchen knife").intent == "safety"
+    assert app.matcher.match("he threw our little son against the wall").intent == "safety"
+
+
+def test_parts_of_a_phrase_too_far_apart_or_in_the_wrong_order_do_not_trigger_it(app):
+    # "garage ... car running": within eight words it is danger, further apart it is two stories
+    assert app.matcher.triggered("i sat in the garage with the car running") == "safety"
+    far = "i sat in the garage sorting boxes for hours while the neighbours had the car running"
+    assert app.matcher.triggered(far) is None
+    assert app.matcher.triggered("the car running in the garage") is None

@@ -162,3 +162,20 @@ def test_except_without_phrases_is_rejected(tmp_path):
       - "flooded basement"'''))
     with pytest.raises(IntentFileError, match=r"a\.yaml:7: intent 'take_break' has 'except' but no 'phrases'"):
         load_catalogue(d)
+
+
+def test_gapped_phrase_keeps_its_parts(tmp_path):
+    d = _write(tmp_path, GOOD.replace('''      - "do [some] {pattern} breathing"''', '''      - "do [some] {pattern} breathing"
+    phrases:
+      - "(too|so) ... (flooded|overwhelmed)"'''))
+    (phrase,) = load_catalogue(d).phrases
+    assert phrase.groups == (frozenset({"too", "so"}), frozenset({"flooded", "overwhelmed"}))
+
+
+@pytest.mark.parametrize("text", ["... flooded", "flooded ...", "too ... ... flooded"])
+def test_gap_without_words_on_both_sides_is_rejected(tmp_path, text):
+    d = _write(tmp_path, GOOD.replace('''      - "do [some] {pattern} breathing"''', f'''      - "do [some] {{pattern}} breathing"
+    phrases:
+      - "{text}"'''))
+    with pytest.raises(IntentFileError, match=r"a\.yaml:8: intent 'take_break'.*'\.\.\.' needs words on both sides"):
+        load_catalogue(d)
