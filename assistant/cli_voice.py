@@ -44,6 +44,12 @@ def add_commands(sub) -> None:
     a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",
                    help="after the assistant speaks, ignore the microphone this long (default: %(default)s)")
     a.add_argument("--barge-in", action="store_true", help="while speaking, listen for stop / next / repeat")
+    a.add_argument("--no-safety-watch", dest="safety_watch", action="store_false",
+                   help="while speaking, ignore the microphone entirely (by default a danger such as "
+                        "\"he hit me\" said over a reply still stops it and is answered)")
+    a.add_argument("--echo", type=float, default=LoopSettings.echo, metavar="SCORE",
+                   help="score 0-100 above which a danger heard while speaking is taken for the echo of "
+                        "the reply being spoken (default: %(default)s)")
     a.add_argument("--events", type=Path, default=None, metavar="FILE",
                    help="append one JSON line per turn (transcript, intent, timings); nothing is written otherwise")
     a.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
@@ -98,6 +104,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     silence = args.silence if args.silence is not None else SILENCE[args.endpoint]
     if not 0.2 <= silence <= 5 or not 0 <= args.guard <= 5:
         raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
+    if not 0 <= args.echo <= 100:
+        raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
     try:
         mic = Microphone(CaptureSettings(input_device=args.input_device))
         mic.open()
@@ -111,7 +119,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     speaker = options.make_speaker(args, app.content, live=True)
     events = Events.open(args.events)
     loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
-                     LoopSettings(guard=args.guard, barge_in=args.barge_in),
+                     LoopSettings(guard=args.guard, barge_in=args.barge_in,
+                                  safety_watch=args.safety_watch, echo=args.echo),
                      say=lambda text: print(text, flush=True), tones=args.tone)
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:

@@ -1,8 +1,10 @@
 """The voice loop: microphone -> endpointing -> recognition -> intents -> dialogue -> speech.
 
 Half-duplex by default: while the assistant speaks (and for a short guard after), what the
-microphone hears is discarded, so it never answers its own voice. With barge-in, speech
-during playback is still decoded, but only stop / next / repeat are acted on. A partial
+microphone hears is acted on only if it is a danger (the safety watch), so it never answers
+its own voice but never talks over someone who says "he hit me" either; a danger heard that
+is only the echo of the reply being spoken is ignored. With barge-in, stop / next / repeat
+are acted on during playback too. A partial
 result that is already exactly a short command ("stop", "next") answers before the silence
 window ends. Nothing is written unless `--events FILE` is given: one JSON line per turn.
 """
@@ -20,9 +22,13 @@ from typing import IO, Callable
 
 from assistant.capture import Microphone
 from assistant.content import strip_pauses
+from rapidfuzz import fuzz
+
 from assistant.dialogue import Dialogue
 from assistant.endpoint import EndpointSettings, Endpointer
+from assistant.matcher import SAFETY
 from assistant.messages import Reply
+from assistant.normalize import normalize
 from assistant.playback import AudioUnavailable
 from assistant.recognize import Recognizer
 from assistant.speaker import Speaker
@@ -38,6 +44,8 @@ class LoopSettings:
     guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
     barge_in: bool = False  # listen during speech for stop/next/repeat
     early: bool = True  # let a partial result that is exactly a short command act at once
+    safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
+    echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
 
 
 class Events:
@@ -80,6 +88,8 @@ class VoiceLoop:
         self.stopping = threading.Event()
         self.turns = 0
         self._quiet_until = 0.0
+        self._saying = ""  # the reply being spoken, normalised, when it contains danger words
+        self._saying_safety = False
 
     # -- speaking ------------------------------------------------------------------------------
     def _speaking(self) -> bool:
@@ -91,6 +101,9 @@ class VoiceLoop:
     def answer(self, reply: Reply) -> float | None:
         """Print and speak a reply; returns seconds until its first audio (None when printed only)."""
         self.say(strip_pauses(reply.text))
+        spoken = normalize(strip_pauses(reply.text))
+        self._saying_safety = reply.intent == SAFETY
+        self._saying = spoken if self.dialogue.matcher.triggered(spoken) == SAFETY else ""
         if self.speaker is None:
             return None
         try:
@@ -122,7 +135,7 @@ class VoiceLoop:
             if frame is None:
                 continue
             speaking = self._speaking()
-            if speaking and not self.settings.barge_in:
+            if speaking and not self._listening_while_speaking():
                 if in_utterance:
                     self.recognizer.finish()
                     in_utterance = False
@@ -165,8 +178,26 @@ class VoiceLoop:
             self.events.write(event="microphone back")
             return
 
+    def _listening_while_speaking(self) -> bool:
+        return self.settings.barge_in or (self.settings.safety_watch and not self._saying_safety)
+
+    def _heeded(self, intent: str | None, text: str, during_speech: bool) -> bool:
+        """Whether what was heard while the assistant spoke is acted on (always, when it was not)."""
+        if not during_speech:
+            return True
+        if intent == SAFETY:
+            return not self._echo(text)
+        return self.settings.barge_in and intent in BARGE_IN
+
+    def _echo(self, text: str) -> bool:
+        """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""
+        heard = normalize(text)
+        return bool(self._saying and heard) and fuzz.partial_ratio(heard, self._saying) >= self.settings.echo
+
     def _certain(self, partial: str, during_speech: bool) -> bool:
         m = self.dialogue.matcher.match(partial)
+        if not self._heeded(m.intent, partial, during_speech):
+            return False
         allowed = BARGE_IN if during_speech else EARLY
         return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
 
@@ -176,9 +207,10 @@ class VoiceLoop:
         t1 = time.perf_counter()
         match = self.dialogue.matcher.match(transcript.text)
         t2 = time.perf_counter()
-        if during_speech and match.intent not in BARGE_IN:
+        if not self._heeded(match.intent, transcript.text, during_speech):
+            why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
-                              ignored="heard while speaking", engine=transcript.engine)
+                              ignored=why, engine=transcript.engine)
             return
         if self.speaker is not None:
             self.speaker.stop()

@@ -296,3 +296,50 @@ def test_microphone_unplugged_mid_stream_comes_back_and_is_heard(app, tmp_path):
     assert [e.get("event") for e in events[:2]] == ["microphone lost", "microphone back"]
     assert mic.opens == 2
     assert events[2]["intent"] == "take_break"
+
+
+def danger_over_a_reply(bot, folder) -> list[dict]:
+    """Ask for step three (a reply of half a minute), then say a danger once while it plays."""
+    command(bot, "tell me about step three", "explain_step", folder)
+    time.sleep(1.5)  # step three is still being spoken
+    before = len(bot.wait_turns(0, timeout=0))
+    speak_into_mic("he hit me and i am scared to go home", folder)
+    return bot.wait_turns(before + 1, timeout=8)[before:]
+
+
+def test_danger_said_over_a_long_reply_stops_it_and_gets_safety(devices, tmp_path):
+    bot = Assistant(devices, tmp_path)  # half-duplex: no --barge-in
+    try:
+        with Recorder() as rec:
+            turns = danger_over_a_reply(bot, tmp_path)
+            time.sleep(1)
+        assert [t["intent"] for t in turns] == ["safety"], bot.turns()
+        assert "911" in turns[0]["response"] or "999" in turns[0]["response"]
+        assert sounding_seconds(rec.audio()) > 1.0  # the safety reply is heard
+    finally:
+        bot.close()
+
+
+def test_without_the_safety_watch_speech_over_a_reply_is_not_heard(devices, tmp_path):
+    bot = Assistant(devices, tmp_path, "--no-safety-watch")
+    try:
+        assert danger_over_a_reply(bot, tmp_path) == [], bot.turns()
+    finally:
+        bot.close()
+
+
+def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app):
+    from assistant.messages import Reply
+    from assistant.voice import Events, LoopSettings, VoiceLoop
+
+    loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), say=lambda text: None)
+    loop.answer(Reply("Where there is abuse, your safety comes first. Nobody deserves to be hurt.", "can_it_be_saved"))
+    assert loop._heeded("safety", "he hit me", during_speech=True)
+    assert not loop._heeded("safety", "where there is abuse your safety", during_speech=True)  # its echo
+    assert not loop._heeded("stop", "stop", during_speech=True)  # stop needs --barge-in
+    assert loop._heeded("take_break", "i need a break", during_speech=False)
+    barge = VoiceLoop(None, None, app.dialogue(), None, Events(None), settings=LoopSettings(barge_in=True),
+                      say=lambda text: None)
+    assert barge._heeded("stop", "stop", during_speech=True)
+    loop.answer(Reply("If you are in danger now, call 911.", "safety"))
+    assert not loop._listening_while_speaking()  # the safety reply itself is never cut short by its echo
