@@ -15,6 +15,7 @@ from assistant.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
 from assistant.messages import Reply
 from assistant.playback import AudioUnavailable
+from assistant.reload import Reloader
 from assistant.speech import SpeechUnavailable
 
 log = logging.getLogger("assistant")
@@ -127,6 +128,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     options.check_region(dialogue)
     speaker = options.make_speaker(args, dialogue.content, live=True) if args.speak else None
     interactive = sys.stdin.isatty()
+    reloader = Reloader(dialogue, paths.intents, paths.content, options.warn)
 
     def answer(reply: Reply) -> None:
         print(strip_pauses(reply.text), flush=True)
@@ -146,6 +148,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 break
             if speaker is not None:
                 speaker.stop()  # a new turn interrupts what is being said
+            reloader.poll()
             m, reply = dialogue.turn(next(options.lines([raw])))
             log.info("intent=%s score=%s slots=%s", m.intent, m.score, dict(m.slots))
             answer(reply)

@@ -18,6 +18,7 @@ from assistant.endpoint import SILENCE, EndpointSettings
 from assistant.errors import AssistantError, InputError
 from assistant.playback import AudioUnavailable
 from assistant.recognize import transcribe
+from assistant.reload import Reloader
 from assistant.voice import Events, LoopSettings, VoiceLoop
 
 
@@ -68,17 +69,21 @@ def add_commands(sub) -> None:
     sub.add_parser("doctor", help="check engine, model, devices, voice, intents and content; say how to fix each")
 
 
+MAX_FILE_SECONDS = 300  # longest WAV file decoded; noise takes about as long to decode as to hear
+
+
 def _read_audio(path: Path):
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    return read_wav(path, str(path))
+    return read_wav(path, str(path), max_seconds=MAX_FILE_SECONDS)
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
+    audio = _read_audio(args.file)  # a bad file is the only line on stderr, before any engine loads
     app = build(options.Paths(args.intents, args.content))
     engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
     print(f"assistant: {notice}", file=sys.stderr)
-    t = transcribe(engine, _read_audio(args.file))
+    t = transcribe(engine, audio)
     if args.json:
         print(json.dumps({"text": t.text, "engine": t.engine, "biased": t.biased,
                           "decode_ms": round(t.decode_s * 1000, 1)}, ensure_ascii=False))
@@ -89,9 +94,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 def ask_audio(args: argparse.Namespace, app) -> str:
     """The transcript of `ask --audio FILE`."""
+    audio = _read_audio(args.audio)
     engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
     print(f"assistant: {notice}", file=sys.stderr)
-    return transcribe(engine, _read_audio(args.audio)).text
+    return transcribe(engine, audio).text
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -121,7 +127,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
                      LoopSettings(guard=args.guard, barge_in=args.barge_in,
                                   safety_watch=args.safety_watch, echo=args.echo),
-                     say=lambda text: print(text, flush=True), tones=args.tone)
+                     say=lambda text: print(text, flush=True), tones=args.tone,
+                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn))
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:
         return loop.run(strip_pauses(dialogue.greeting().text))

@@ -64,6 +64,10 @@ class Dialogue:
     def greeting(self) -> Reply:
         return Reply(self._say("greeting"))
 
+    def apology(self) -> Reply:
+        """What is said when something failed on the assistant's side."""
+        return Reply(self._say("error"))
+
     # -- one turn -----------------------------------------------------------------------
     def turn(self, utterance: Utterance | str) -> tuple[IntentMatch, Reply]:
         text = utterance.text if isinstance(utterance, Utterance) else utterance

@@ -75,8 +75,9 @@ class VoiceLoop:
     def __init__(self, mic: Microphone, recognizer: Recognizer, dialogue: Dialogue, speaker: Speaker | None,
                  events: Events, endpoint: EndpointSettings = EndpointSettings(),
                  settings: LoopSettings = LoopSettings(), say: Callable[[str], None] = print,
-                 tones: bool = False) -> None:
+                 tones: bool = False, reloader=None) -> None:
         self.mic = mic
+        self.reloader = reloader  # picks up edits to intents/ and content/ before each turn
         self.recognizer = recognizer
         self.dialogue = dialogue
         self.speaker = speaker
@@ -90,6 +91,8 @@ class VoiceLoop:
         self._quiet_until = 0.0
         self._saying = ""  # the reply being spoken, normalised, when it contains danger words
         self._saying_safety = False
+        self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
+        self._drops_checked = 0.0
 
     # -- speaking ------------------------------------------------------------------------------
     def _speaking(self) -> bool:
@@ -112,7 +115,12 @@ class VoiceLoop:
             return self.speaker.first_audio_s
         except AudioUnavailable as exc:
             log.warning("%s; printing replies instead", exc)
-            self.speaker = None
+            self.events.write(event="speaker lost", problem=str(exc))
+            speaker, self.speaker = self.speaker, None
+            try:
+                speaker.close()
+            except Exception:  # noqa: BLE001 - the device is already gone
+                pass
             return None
 
     # -- the loop ------------------------------------------------------------------------------
@@ -132,6 +140,7 @@ class VoiceLoop:
                 in_utterance, swallowing = False, False
                 ep = Endpointer(self.endpoint, self.mic.settings.rate)
                 continue
+            self._report_drops()
             if frame is None:
                 continue
             speaking = self._speaking()
@@ -141,29 +150,59 @@ class VoiceLoop:
                     in_utterance = False
                 ep = Endpointer(self.endpoint, self.mic.settings.rate)  # forget what was half-heard
                 continue
-            speech, ended = ep.process(frame)
-            if swallowing:  # the rest of an utterance already answered early ("stop ... talking")
-                swallowing = not ended
-                continue
-            if speech is not None:
-                if not in_utterance:
-                    self.recognizer.start()
-                    in_utterance = True
-                    heard_during_speech = speaking
-                partial = self.recognizer.accept(speech)
-                last_speech = time.monotonic()
-                if self.settings.early and partial and self._certain(partial, heard_during_speech):
-                    self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech)
-                    in_utterance = False
-                    swallowing = ep.in_speech
+            try:
+                speech, ended = ep.process(frame)
+                if swallowing:  # the rest of an utterance already answered early ("stop ... talking")
+                    swallowing = not ended
                     continue
-            if ended and in_utterance:
-                waited = ep.time - (ep.speech_end or ep.time)  # the silence window actually waited
-                self._turn(time.monotonic() - waited, time.monotonic(), early=False, during_speech=heard_during_speech)
-                in_utterance = False
-                if self.dialogue.session.last is not None and self.dialogue.session.last.end_session:
-                    break
+                if speech is not None:
+                    if not in_utterance:
+                        self.recognizer.start()
+                        in_utterance = True
+                        heard_during_speech = speaking
+                    partial = self.recognizer.accept(speech)
+                    last_speech = time.monotonic()
+                    if self.settings.early and partial and self._certain(partial, heard_during_speech):
+                        self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech)
+                        in_utterance = False
+                        swallowing = ep.in_speech
+                        continue
+                if ended and in_utterance:
+                    waited = ep.time - (ep.speech_end or ep.time)  # the silence window actually waited
+                    self._turn(time.monotonic() - waited, time.monotonic(), early=False,
+                               during_speech=heard_during_speech)
+                    in_utterance = False
+                    if self.dialogue.session.last is not None and self.dialogue.session.last.end_session:
+                        break
+            except Exception as exc:  # noqa: BLE001 - a failing recognizer must not end the night
+                self._recover(exc)
+                in_utterance, swallowing = False, False
+                ep = Endpointer(self.endpoint, self.mic.settings.rate)
         return 0
+
+    def _recover(self, problem: Exception) -> None:
+        """Recognition (or what follows it) failed: log it, apologise, listen on."""
+        log.exception("recognition failed: %s", problem)
+        self.events.write(event="recognizer failed", problem=f"{type(problem).__name__}: {problem}")
+        try:
+            self.recognizer.finish()  # let the next utterance start afresh
+        except Exception:  # noqa: BLE001
+            pass
+        self.answer(self.dialogue.apology())
+
+    def _report_drops(self, every: float = 1.0) -> None:
+        """Audio dropped because the loop fell behind (CPU load): counted, logged, and in the events."""
+        now = time.monotonic()
+        if now < self._drops_checked + every:
+            return
+        self._drops_checked = now
+        dropped, overflows = getattr(self.mic, "dropped", 0), getattr(self.mic, "overflows", 0)
+        if (dropped, overflows) != self._drops_seen:
+            log.warning("fell behind the microphone: %d audio blocks dropped, %d device overflows so far",
+                        dropped, overflows)
+            self.events.write(event="audio dropped", dropped=dropped, overflows=overflows,
+                              new=dropped - self._drops_seen[0])
+            self._drops_seen = (dropped, overflows)
 
     def _reconnect(self, problem: Exception, every: float = 1.0) -> None:
         log.warning("%s; trying again every %g s", problem, every)
@@ -204,6 +243,8 @@ class VoiceLoop:
     def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool) -> None:
         t0 = time.perf_counter()
         transcript = self.recognizer.finish()
+        if self.reloader is not None:
+            self.reloader.poll()
         t1 = time.perf_counter()
         match = self.dialogue.matcher.match(transcript.text)
         t2 = time.perf_counter()
