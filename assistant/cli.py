@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant import __version__
 from assistant import breathing
-from assistant import cli_voice, models, options
+from assistant import cli_voice, config, models, options
 from assistant.app import Paths, build, check
 from assistant.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                     "With no command, starts listening (the voice loop).")
     p.add_argument("--version", action="version", version=f"assistant {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE.yaml",
+                   help="settings file: long flags without '--' as keys, e.g. `rate: 150` "
+                        f"(default: {config.default_path()}, if it exists; a flag given here wins)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one utterance (or one per line from stdin with '-')",
@@ -263,11 +266,19 @@ def cmd_intents_check(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    given, argv = config.config_path(list(sys.argv[1:] if argv is None else argv))
+    try:
+        path = given or config.default_path()
+        if given is not None or path.exists():
+            config.apply(parser, config.read(path))
+    except AssistantError as exc:
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="assistant: %(levelname)s: %(message)s", stream=sys.stderr)
     if args.command is None:  # no command: the voice loop, with the top-level options given
-        args = parser.parse_args((argv if argv is not None else sys.argv[1:]) + ["listen"])
+        args = parser.parse_args(argv + ["listen"])
     command = args.command
     try:
         if command == "ask":

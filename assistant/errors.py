@@ -30,3 +30,7 @@ class ContentFileError(DataFileError):
 
 class InputError(AssistantError):
     """What the user passed on the command line or stdin cannot be used."""
+
+
+class ConfigError(DataFileError):
+    """The config file (~/.config/assistant/config.yaml or --config) is invalid."""
