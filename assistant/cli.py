@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
     options.add_settings(chat)
     options.add_voice(chat)
+    options.add_transcript(chat)
 
     say = sub.add_parser("say", help="speak TEXT (pause marks such as [pause 2] honoured)",
                          description="Speak TEXT aloud, or write it to a WAV file with --out.")
@@ -132,9 +133,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
     speaker = options.make_speaker(args, dialogue.content, live=True) if args.speak else None
     interactive = sys.stdin.isatty()
     reloader = Reloader(dialogue, paths.intents, paths.content, options.warn)
+    transcript = options.TranscriptLog(getattr(args, "transcript", None))
 
     def answer(reply: Reply) -> None:
         print(strip_pauses(reply.text), flush=True)
+        transcript.write("assistant", strip_pauses(reply.text))
         if speaker is not None:
             try:
                 speaker.speak_reply(reply, dialogue.session.rate, args.tone)
@@ -152,7 +155,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
             if speaker is not None:
                 speaker.stop()  # a new turn interrupts what is being said
             reloader.poll()
-            m, reply = dialogue.turn(next(options.lines([raw])))
+            said = next(options.lines([raw]))
+            transcript.write("you", said)
+            m, reply = dialogue.turn(said)
             log.info("intent=%s score=%s slots=%s", m.intent, m.score, dict(m.slots))
             answer(reply)
             if reply.end_session:
@@ -160,6 +165,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if speaker is not None:
             speaker.wait()
     finally:
+        transcript.close()
         if speaker is not None:
             speaker.close()
     return 0

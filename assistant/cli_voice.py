@@ -54,6 +54,7 @@ def add_commands(sub) -> None:
     a.add_argument("--events", type=Path, default=None, metavar="FILE",
                    help="append one JSON line per turn (transcript, intent, timings); nothing is written otherwise")
     a.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
+    options.add_transcript(listen)
     options.add_settings(listen)
     options.add_voice(listen)
 
@@ -124,11 +125,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
     print(f"assistant: {notice}; ready in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     speaker = options.make_speaker(args, app.content, live=True)
     events = Events.open(args.events)
+    log = options.TranscriptLog(args.transcript)
     loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
                      LoopSettings(guard=args.guard, barge_in=args.barge_in,
                                   safety_watch=args.safety_watch, echo=args.echo),
                      say=lambda text: print(text, flush=True), tones=args.tone,
-                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn))
+                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log)
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:
         return loop.run(strip_pauses(dialogue.greeting().text))
@@ -138,6 +140,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         loop.stopping.set()
         mic.close()
         events.close()
+        log.close()
         if speaker is not None:
             speaker.close()
         if mic.dropped:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from dataclasses import dataclass
@@ -61,6 +63,7 @@ class Pyttsx3Renderer:
         self.hits = 0
         self.misses = 0
         self.restarts = 0
+        self._folders: dict[int, str] = {}  # rate -> the worker's temporary folder
 
     # -- workers: one per speaking rate --------------------------------------------------------
     def start(self, rate: int | None = None) -> subprocess.Popen:
@@ -73,10 +76,17 @@ class Pyttsx3Renderer:
             sys.executable, "-m", "assistant.tts_worker", "--volume", str(self.settings.volume), "--rate", str(rate)]
         if self.settings.voice and self.command is None:
             cmd += ["--voice", self.settings.voice]
+        if rate in self._folders:  # the worker at this rate died: its folder goes with it
+            shutil.rmtree(self._folders.pop(rate), ignore_errors=True)
+        folder = tempfile.mkdtemp(prefix="assistant-tts-")  # removed with the worker, whatever its end
+        if self.command is None:
+            cmd += ["--folder", folder]
+        self._folders[rate] = folder
         try:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, cwd=str(Path(__file__).parent.parent))
         except OSError as exc:
+            shutil.rmtree(self._folders.pop(rate), ignore_errors=True)
             raise SpeechUnavailable(f"cannot start the speech worker ({exc})") from None
         self._workers[rate] = proc
         ok, value = self._receive(proc, max(self.settings.render_timeout, 15.0), "starting the speech engine")
@@ -95,6 +105,7 @@ class Pyttsx3Renderer:
 
     def _close(self, rate: int) -> None:
         proc = self._workers.pop(rate, None)
+        folder = self._folders.pop(rate, None)
         if proc is None:
             return
         try:
@@ -104,6 +115,8 @@ class Pyttsx3Renderer:
             proc.kill()
             proc.wait(timeout=2)
         proc.stdout.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _receive(proc: subprocess.Popen, timeout: float, what: str) -> tuple[bool, object]:

@@ -12,11 +12,13 @@ engine started: {"ok": true, "voice": ID}. pyttsx3's own prints go to /dev/null.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import struct
 import tempfile
+import signal
 import time
 
 
@@ -34,11 +36,20 @@ def _complete_wav(path: str, patience: float = 5.0) -> bytes:
     return data  # incomplete or empty: the parent asks again
 
 
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the temporary folder is removed
     ap = argparse.ArgumentParser()
     ap.add_argument("--voice")
     ap.add_argument("--volume", type=float, default=0.9)
     ap.add_argument("--rate", type=int, default=150)
+    ap.add_argument("--folder", default=None, help="where the WAV of each line is written (and removed)")
     args = ap.parse_args()
     out = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -68,7 +79,8 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - reported to the parent as text
         answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    with tempfile.TemporaryDirectory(prefix="assistant-tts-") as folder:
+    with (contextlib.nullcontext(args.folder) if args.folder
+          else tempfile.TemporaryDirectory(prefix="assistant-tts-")) as folder:
         for number, line in enumerate(sys.stdin):
             # A fresh file per request: pyttsx3's runAndWait can return before espeak has
             # finished writing, and a late write must never be mistaken for the next line.
@@ -78,6 +90,7 @@ def main() -> int:
                 engine.save_to_file(str(request["text"]), path)
                 engine.runAndWait()
                 data = _complete_wav(path)
+                _remove(path)  # spoken words are never left on disk
                 answer({"ok": True, "bytes": len(data)}, data)
             except Exception as exc:  # noqa: BLE001
                 answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})

@@ -75,9 +75,10 @@ class VoiceLoop:
     def __init__(self, mic: Microphone, recognizer: Recognizer, dialogue: Dialogue, speaker: Speaker | None,
                  events: Events, endpoint: EndpointSettings = EndpointSettings(),
                  settings: LoopSettings = LoopSettings(), say: Callable[[str], None] = print,
-                 tones: bool = False, reloader=None) -> None:
+                 tones: bool = False, reloader=None, transcript=None) -> None:
         self.mic = mic
         self.reloader = reloader  # picks up edits to intents/ and content/ before each turn
+        self.transcript = transcript  # the opt-in conversation log (options.TranscriptLog), or None
         self.recognizer = recognizer
         self.dialogue = dialogue
         self.speaker = speaker
@@ -104,6 +105,8 @@ class VoiceLoop:
     def answer(self, reply: Reply) -> float | None:
         """Print and speak a reply; returns seconds until its first audio (None when printed only)."""
         self.say(strip_pauses(reply.text))
+        if self.transcript is not None:
+            self.transcript.write("assistant", strip_pauses(reply.text))
         spoken = normalize(strip_pauses(reply.text))
         self._saying_safety = reply.intent == SAFETY
         self._saying = spoken if self.dialogue.matcher.triggered(spoken) == SAFETY else ""
@@ -253,6 +256,8 @@ class VoiceLoop:
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=why, engine=transcript.engine)
             return
+        if self.transcript is not None:
+            self.transcript.write("you", transcript.text)
         if self.speaker is not None:
             self.speaker.stop()
         reply = self.dialogue.respond(match)
