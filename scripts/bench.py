@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from evaluate import OOS, dev_rows, false_accepts, read_tsv, top1  # noqa: E402
+from evaluate import OOS, dev_rows, read_tsv, top1  # noqa: E402
 
 from assistant.app import build  # noqa: E402
 from assistant.intents import Catalogue, Sentence  # noqa: E402
@@ -401,7 +401,7 @@ def soak_section(path: Path) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions and sizes: about a minute")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions, sizes, voices and noise levels, CLINC150 every 4th query: about 2 minutes on 2 cores")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write (default: %(default)s)")
     args = ap.parse_args()
     command = "scripts/bench.py" + (" --quick" if args.quick else "")
@@ -417,6 +417,8 @@ def main() -> int:
     dev = dev_rows("all")
     queries = [r["text"] for r in dev]
     oos = read_tsv(OOS)
+    if args.quick:  # every 4th query: the same spread, a quarter of the time
+        oos = oos[::4]
     oos_texts = [r["text"] for r in oos]
 
     progress("timing the matcher on the dev set")
@@ -426,12 +428,14 @@ def main() -> int:
     progress("accuracy: dev set halves and CLINC150 out-of-scope")
     tune_acc, tune_err = top1(app.matcher, dev_rows("tune"))
     test_acc, test_err = top1(app.matcher, dev_rows("test"))
-    fa_rate, fa = false_accepts(app.matcher, oos)
+    oos_intents = [app.matcher.match(t).intent for t in oos_texts]
+    fa = [i for i in oos_intents if i is not None]
+    fa_rate = len(fa) / max(1, len(oos_intents))
     danger = read_tsv(ROOT / "tests" / "data" / "danger.tsv")
     everyday = read_tsv(ROOT / "tests" / "data" / "everyday.tsv")
     recall = sum(app.matcher.match(r["text"]).intent == "safety" for r in danger) / len(danger)
     everyday_ft = sum(app.matcher.match(r["text"]).intent == "safety" for r in everyday)
-    oos_ft = sum(app.matcher.match(t).intent == "safety" for t in oos_texts)
+    oos_ft = sum(i == "safety" for i in oos_intents)
     blind = read_tsv(ROOT / "tests" / "data" / "safety_test.tsv")
     blind_rows = []
     for half, rows in (("tune half (even rows)", blind[0::2]), ("held-out half (odd rows)", blind[1::2])):
@@ -504,7 +508,7 @@ def main() -> int:
         "",
         "| out of scope | queries | false accepts |",
         "|---|---:|---:|",
-        f"| CLINC150 out-of-scope + 8 everyday domains | {len(oos):,} | {fa_rate:.2%} ({len(fa)}) |",
+        f"| CLINC150 out-of-scope + 8 everyday domains{' (every 4th, --quick)' if args.quick else ''} | {len(oos):,} | {fa_rate:.2%} ({len(fa)}) |",
         "",
         "## Safety",
         "",
