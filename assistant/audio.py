@@ -26,15 +26,34 @@ class Audio:
         return Audio(np.zeros(max(0, round(seconds * rate)), dtype=np.float32), rate)
 
 
-def read_wav(data: bytes | Path, what: str = "audio") -> Audio:
-    """Decode 8/16/32-bit PCM WAV (any channels) to mono float32."""
+MIN_RATE = 1000  # hertz: a WAV header claiming less is not audio (and would resample without end)
+
+
+def read_wav(data: bytes | Path, what: str = "audio", max_seconds: float | None = None) -> Audio:
+    """Decode 8/16/32-bit PCM WAV (any channels) to mono float32.
+
+    A file cut short is decoded as far as it goes (its header may promise more frames);
+    with `max_seconds`, a longer file is refused after reading only that much of it."""
     try:
         src = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else open(data, "rb")
-        with src, wave.open(src, "rb") as w:
-            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-            raw = w.readframes(w.getnframes())
+        with src:
+            if not src.read(1):
+                raise InputError(f"{what} is not a readable WAV file (the file is empty, 0 bytes)")
+            src.seek(0)
+            with wave.open(src, "rb") as w:
+                width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+                if rate < MIN_RATE:
+                    raise InputError(f"{what} has a sample rate of {rate} Hz; a WAV file needs at least {MIN_RATE} Hz")
+                frames = w.getnframes() if max_seconds is None else min(w.getnframes(), int(max_seconds * rate) + 1)
+                raw = w.readframes(frames)
     except (wave.Error, EOFError, OSError) as exc:
-        raise InputError(f"{what} is not a readable WAV file ({exc})") from None
+        if str(exc).startswith("unknown format: 3"):
+            raise InputError(f"{what} has 32-bit float samples; only 8, 16 and 32-bit PCM are supported") from None
+        why = str(exc) or "it ends before its WAV header does"
+        raise InputError(f"{what} is not a readable WAV file ({why})") from None
+    raw = raw[: len(raw) // (width * channels) * (width * channels)]  # whole frames only
+    if max_seconds is not None and len(raw) // (width * channels) > max_seconds * rate:
+        raise InputError(f"{what} is longer than {max_seconds:g} seconds; cut it shorter")
     if width == 1:
         x = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
     elif width == 2:

@@ -73,30 +73,36 @@ def _digits(token: str) -> str:
     return number_words(int(token))
 
 
+def _word(token: str) -> str:
+    """One token as words ("" for a filler): contractions expanded, apostrophes dropped."""
+    token = token.strip("'")
+    if token in _CONTRACTIONS:
+        return _CONTRACTIONS[token]
+    match = _NT.fullmatch(token)
+    if match and match.group(1) in _NT_WORDS:
+        return match.group(1) + " not"
+    if "'" in token:  # "john's" -> "john"; "do'nt" -> "dont" -> "do not", as a second pass would read it
+        return _word(token.split("'")[0] if token.endswith(("'s", "'d", "'ll", "'re", "'ve")) else token.replace("'", ""))
+    return "" if token in _FILLERS else token
+
+
+def _affirm(text: str) -> str:
+    return _AFFIRM.sub(lambda m: "uhhuh" if m.group(0).startswith("u") else "mmhmm", text)
+
+
 def normalize(text: str) -> str:
-    """Lowercase words only: no punctuation, contractions expanded, numbers as words."""
+    """Lowercase words only: no punctuation, contractions expanded, numbers as words.
+
+    Idempotent: normalize(normalize(x)) == normalize(x)."""
     text = unicodedata.normalize("NFKC", text)[: MAX_CHARS * 2].lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = _AFFIRM.sub(lambda m: "uhhuh" if m.group(0).startswith("u") else "mmhmm", text)
-    words: list[str] = []
-    for token in _TOKEN.findall(text):
-        if token[0].isdigit():
-            words.append(_digits(token))
-            continue
-        token = token.strip("'")
-        if not token:
-            continue
-        if token in _CONTRACTIONS:
-            words.append(_CONTRACTIONS[token])
-            continue
-        match = _NT.fullmatch(token)
-        if match and match.group(1) in _NT_WORDS:
-            words.append(match.group(1) + " not")
-            continue
-        token = token.split("'")[0] if token.endswith(("'s", "'d", "'ll", "'re", "'ve")) else token.replace("'", "")
-        if token and token not in _FILLERS:
-            words.append(token)
-    return " ".join(words)[:MAX_CHARS].strip()
+    text = _affirm(text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'"))
+    # \d is a decimal digit (isdecimal), not any digit: "⓵" is a digit int() cannot read
+    words = [_digits(t) if t[0].isdecimal() else _word(t) for t in _TOKEN.findall(text)]
+    out = " ".join(w for w in words if w)
+    if len(out) > MAX_CHARS:  # cut between words: half a word may read as another ("um" of "umbrella")
+        head = out[: MAX_CHARS + 1]
+        out = head.rsplit(" ", 1)[0] if " " in head else out[:MAX_CHARS]
+    return _affirm(out)  # "mm, hmm" leaves "mm hmm", which reads as "mmhmm"
 
 
 _NUMBER_VALUES = {number_words(n): n for n in range(1, 100)}

@@ -78,7 +78,11 @@ def load(path: Path, error: type[DataFileError] = DataFileError) -> Any:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(str(path), line, "not valid UTF-8; save the file as UTF-8") from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: the reader refuses the text up front
+        line = text[: exc.position].count("\n") + 1
+        raise error(str(path), line, f"invalid YAML: {exc.reason} (U+{exc.character:04X}); remove it") from None
     loader.name = str(path)
     try:
         return loader.get_single_data()
