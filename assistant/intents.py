@@ -136,6 +136,9 @@ def load_catalogue(directory: Path) -> Catalogue:
                     value = {"in": value, "out": value}
                 else:
                     check.mapping(value, vline, f"a value of list {name!r}", required=("in", "out"))
+                    if isinstance(value["out"], bool) or not isinstance(value["out"], (str, int, float)):
+                        check.fail(value.lines.get("out", vline), f"'out' of list {name!r} must be one "
+                                   f"text or number, got {value['out']!r}")
                 entries.append((value["out"], check.text(value["in"], vline, f"'in' of list {name!r}"), vline))
             lists[name] = (str(path), line, entries)
         for name, text in check.mapping(data.get("expansion_rules", {}), data.lines.get("expansion_rules"),
