@@ -59,7 +59,7 @@ class Sentence:
 class Phrase:
     """Words that decide `intent` wherever they occur in an utterance (unless `exception`)."""
 
-    text: str  # normalised ("a ... b" for a gapped phrase)
+    text: str  # normalised ("a|b ... c" for a gapped phrase: each part's alternatives)
     intent: str
     exception: bool = False
     source: str = ""
@@ -220,19 +220,19 @@ GAP = 8  # words
 
 
 def _phrase_group(expander: "_Expander", text: str, tpl: "_Template", where: tuple) -> frozenset[str]:
+    """Everything one phrase template (or one part of a gapped one) can expand to, normalised."""
     if not text:
-        raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: '...' needs words on both sides")
-    expr = expander._parse(text, tpl.path, tpl.line, f"intent {tpl.intent!r}")
+        raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: '{GAP_MARK}' needs words on both sides")
     out = set()
-    for said, slots in expander.expand(expr, where):
+    for said, slots in expander.expand(expander._parse(text, tpl.path, tpl.line, f"intent {tpl.intent!r}"), where):
         if slots:
             raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: {tpl.kind} cannot hold slot lists")
         if len(out) >= MAX_EXPANSIONS:
             raise IntentFileError(tpl.path, tpl.line, f"{where[2]} expands to more than {MAX_EXPANSIONS} phrases")
-        if normalize(said):
-            out.add(normalize(said))
-    if not out:
-        raise IntentFileError(tpl.path, tpl.line, f"{where[2]} can expand to an empty phrase")
+        norm = normalize(said)
+        if not norm:
+            raise IntentFileError(tpl.path, tpl.line, f"{where[2]} can expand to an empty phrase")
+        out.add(norm)
     return frozenset(out)
 
 
@@ -244,12 +244,15 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
     phrases: dict[tuple[str, str, bool], Phrase] = {}
     for tpl in templates:
         where = (tpl.path, tpl.line, f"intent {tpl.intent!r}, template {tpl.text!r}")
-        if tpl.kind != "sentences" and GAP_MARK in tpl.text:
+        if tpl.kind != "sentences":  # phrases and exceptions, plain or gapped ("a ... b")
+            exception, source = tpl.kind == "except", f"{tpl.path}:{tpl.line}"
             groups = tuple(_phrase_group(expander, part.strip(), tpl, where) for part in tpl.text.split(GAP_MARK))
-            text = f" {GAP_MARK} ".join(tpl.text.split(GAP_MARK))
-            phrases.setdefault((text, tpl.intent, tpl.kind == "except"),
-                               Phrase(" ... ".join(sorted(g)[0] for g in groups), tpl.intent, tpl.kind == "except",
-                                      f"{tpl.path}:{tpl.line}", groups))
+            if len(groups) == 1:
+                for norm in groups[0]:
+                    phrases.setdefault((norm, tpl.intent, exception), Phrase(norm, tpl.intent, exception, source))
+            else:
+                text = f" {GAP_MARK} ".join("|".join(sorted(g)) for g in groups)
+                phrases.setdefault((text, tpl.intent, exception), Phrase(text, tpl.intent, exception, source, groups))
             continue
         expr = expander._parse(tpl.text, tpl.path, tpl.line, f"intent {tpl.intent!r}")
         count = 0
@@ -261,13 +264,6 @@ def _expand_all(templates: list[_Template], lists: dict, rules: dict, sources: d
             norm = normalize(text)
             if not norm:
                 raise IntentFileError(tpl.path, tpl.line, f"{where[2]} can expand to an empty sentence")
-            if tpl.kind != "sentences":
-                if slots:
-                    raise IntentFileError(tpl.path, tpl.line, f"{where[2]}: {tpl.kind} cannot hold slot lists")
-                exception = tpl.kind == "except"
-                phrases.setdefault((norm, tpl.intent, exception),
-                                   Phrase(norm, tpl.intent, exception, f"{tpl.path}:{tpl.line}"))
-                continue
             slots = tuple(sorted(dict(slots).items()))
             key = (norm, tpl.intent, slots)
             if key not in seen:

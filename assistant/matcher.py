@@ -114,22 +114,25 @@ class Matcher:
         return None
 
     def triggered(self, query: str) -> str | None:
-        """The intent whose phrase occurs in the words said, safety first.
+        """The intent whose phrase occurs in the words said, safety first."""
+        return self._phrases_said(query)[0]
 
-        An exception cancels only the phrases it overlaps ("beat me at chess" is not "beat me"),
-        so a figure of speech never hides a real danger said in the same breath."""
-        if not self._triggers:
-            return None
+    def _phrases_said(self, query: str) -> tuple[str | None, set[str]]:
+        """The intent whose phrase occurs in the words said (safety first), and the intents one of
+        whose `except` figures of speech occurs. An exception cancels only the phrases it overlaps
+        ("beat me at chess" is not "beat me"), so a figure of speech never hides a real danger said
+        in the same breath."""
+        if not self._triggers and not self._gapped:
+            return None, set()
         found, excepted = self._occurrences(query.split())
         live = {intent for start, end, intent in found
                 if not any(e_intent == intent and s < end and start < e for s, e, e_intent in excepted)}
-        if not live:
-            return None
-        return SAFETY if SAFETY in live else sorted(live)[0]
+        trigger = (SAFETY if SAFETY in live else sorted(live)[0]) if live else None
+        return trigger, {intent for _, _, intent in excepted}
 
-    def excepted(self, query: str, intent: str) -> bool:
-        """Whether a figure of speech listed under the intent's `except` occurs in the words said."""
-        return any(i == intent for _, _, i in self._occurrences(query.split())[1])
+    def with_catalogue(self, catalogue: Catalogue) -> "Matcher":
+        """A matcher for another catalogue (an edited intents/), with these settings and embedder."""
+        return Matcher(catalogue, self.settings, self._embedder)
 
     def _slot_phrases(self, sentences: tuple[Sentence, ...]) -> dict[str, dict[str, list[tuple[re.Pattern, object]]]]:
         """intent -> slot -> [(phrase pattern, value)], longest phrase first, from the list values."""
@@ -163,14 +166,14 @@ class Matcher:
         if not query:
             return IntentMatch(None, 0.0, stage="empty")
         combined, fuzzy, _, per_sentence = self.scores(query)
-        trigger = self.triggered(query)
+        trigger, excepted = self._phrases_said(query)
         if trigger is not None:
             return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
         order = np.argsort(-combined)
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
         s = self.settings
         exact = fuzzy[top] >= 100.0
-        if self._safety is not None and fuzzy[self._safety] < 100.0 and self.excepted(query, SAFETY):
+        if self._safety is not None and fuzzy[self._safety] < 100.0 and SAFETY in excepted:
             # A figure of speech ("killing it at work") vetoes safety by mere resemblance.
             combined = combined.copy()
             combined[self._safety] = -100.0

@@ -12,7 +12,6 @@ from assistant.content import load_content
 from assistant.dialogue import Dialogue
 from assistant.errors import AssistantError
 from assistant.intents import load_catalogue
-from assistant.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +48,10 @@ class Reloader:
         if stamp == self.seen:
             return False
         self.seen = stamp  # a bad edit is reported once, not at every turn
-        old = self.dialogue.matcher
         try:
             catalogue = load_catalogue(self.folders[0])
             content = load_content(self.folders[1])
-            matcher = Matcher(catalogue, old.settings, getattr(old, "_embedder", None))
+            matcher = self.dialogue.matcher.with_catalogue(catalogue)
         except AssistantError as exc:
             self.failures += 1
             self.warn(f"{exc}; still using the version loaded before")

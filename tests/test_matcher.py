@@ -168,3 +168,14 @@ def test_parts_of_a_phrase_too_far_apart_or_in_the_wrong_order_do_not_trigger_it
     far = "i sat in the garage sorting boxes for hours while the neighbours had the car running"
     assert app.matcher.triggered(far) is None
     assert app.matcher.triggered("the car running in the garage") is None
+
+
+def test_an_intent_known_only_by_gapped_phrases_is_still_triggered(tmp_path):
+    from assistant.intents import load_catalogue
+    from assistant.matcher import Matcher
+
+    (tmp_path / "a.yaml").write_text('language: en\nintents:\n  take_break:\n    sentences:\n'
+                                     '      - "i need a break"\n    phrases:\n      - "(too|so) ... flooded"\n')
+    matcher = Matcher(load_catalogue(tmp_path))
+    assert matcher.triggered("i am so very flooded") == "take_break"
+    assert matcher.triggered("flooded and so tired") is None
