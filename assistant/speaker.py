@@ -35,6 +35,8 @@ class Speaker:
         self.content = content
         self._worker: threading.Thread | None = None
         self.first_audio_s: float | None = None  # render + playback start of the last reply
+        self._closed = threading.Event()
+        self._reply = 0  # which reply is current; the rest of an older one is no longer rendered
 
     # -- timelines ------------------------------------------------------------------------
     def timeline(self, text: str, multiple: float = 1.0) -> Timeline:
@@ -58,6 +60,8 @@ class Speaker:
         """Start speaking `text` (pause marks honoured); returns once the first words sound."""
         assert self.player is not None
         self.stop()
+        self._reply += 1
+        reply = self._reply
         started = time.perf_counter()
         rate = rate_for(self.settings, multiple)
         chunks = split_pauses(text)
@@ -74,6 +78,8 @@ class Speaker:
         def lay_rest() -> None:
             at = t
             for words, pause in chunks[1:]:
+                if self._closed.is_set() or self._reply != reply:
+                    break
                 at = lay_text(timeline, at, words, self.renderer, rate) + pause
             timeline.close()
 
@@ -83,6 +89,7 @@ class Speaker:
         """Start a paced breathing break; returns once the intro sounds."""
         assert self.player is not None
         self.stop()
+        self._reply += 1
         started = time.perf_counter()
         ready = threading.Event()
 
@@ -106,6 +113,7 @@ class Speaker:
 
     def close(self) -> None:
         """Stop speaking and release the output stream and the speech workers."""
+        self._closed.set()  # a reply still being rendered in the background stops there
         self.stop()
         if self.player is not None:
             self.player.close()
@@ -125,7 +133,8 @@ class Speaker:
             try:
                 work()
             except Exception:  # noqa: BLE001 - a failed render must not kill the session
-                log.exception("speaking failed")
+                if not self._closed.is_set():  # after close() the renderer refuses: that is the end
+                    log.exception("speaking failed")
                 self.stop()
 
         self._worker = threading.Thread(target=run, name="assistant-speaker", daemon=True)

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ class Pyttsx3Renderer:
         self.voice_id: str | None = None
         self._workers: OrderedDict[int, subprocess.Popen] = OrderedDict()  # rate -> worker
         self._max_workers = max_workers
+        self._closed = False  # after close(), no worker (or temporary folder) is started again
+        self._lock = threading.Lock()  # one request at a time on a worker's pipe (and the cache), whichever thread asks
         self._cache: OrderedDict[tuple[str, int], Audio] = OrderedDict()
         self._cache_size = cache_size
         self.hits = 0
@@ -68,6 +71,8 @@ class Pyttsx3Renderer:
     # -- workers: one per speaking rate --------------------------------------------------------
     def start(self, rate: int | None = None) -> subprocess.Popen:
         rate = rate or self.settings.rate
+        if self._closed:
+            raise SpeechUnavailable("the speech renderer was closed")
         proc = self._workers.get(rate)
         if proc is not None and proc.poll() is None:
             self._workers.move_to_end(rate)
@@ -100,23 +105,25 @@ class Pyttsx3Renderer:
         return proc
 
     def close(self) -> None:
+        self._closed = True
         for rate in list(self._workers):
             self._close(rate)
 
     def _close(self, rate: int) -> None:
         proc = self._workers.pop(rate, None)
         folder = self._folders.pop(rate, None)
-        if proc is None:
-            return
         try:
-            proc.stdin.close()
-            proc.wait(timeout=1)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.kill()
-            proc.wait(timeout=2)
-        proc.stdout.close()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+            if proc is not None:
+                try:
+                    proc.stdin.close()
+                    proc.wait(timeout=1)
+                except (OSError, subprocess.TimeoutExpired):
+                    proc.kill()
+                    proc.wait(timeout=2)
+                proc.stdout.close()
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _receive(proc: subprocess.Popen, timeout: float, what: str) -> tuple[bool, object]:
@@ -139,16 +146,17 @@ class Pyttsx3Renderer:
         if not any(ch.isalnum() for ch in text):
             return Audio(np.zeros(0, dtype=np.float32), 22050)  # nothing to say
         key = (text, rate)
-        if key in self._cache:
-            self.hits += 1
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        self.misses += 1
-        audio = self._render_uncached(text, rate)
-        self._cache[key] = audio
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return audio
+        with self._lock:
+            if key in self._cache:
+                self.hits += 1
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            self.misses += 1
+            audio = self._render_uncached(text, rate)
+            self._cache[key] = audio
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return audio
 
     def _render_uncached(self, text: str, rate: int) -> Audio:
         """Up to two workers (a hang or crash restarts once) and a few re-asks for empty files."""

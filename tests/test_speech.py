@@ -156,3 +156,34 @@ def test_breathe_minutes_sets_the_number_of_cycles(app):
 def test_breathe_rejects_an_unknown_pattern():
     result = run_cli("breathe", "--pattern", "triangle", "--out", "/tmp/never.wav")
     assert result.returncode == 2 and "--pattern 'triangle'" in result.stderr.decode()
+
+
+def test_threads_rendering_at_once_each_get_their_own_speech():
+    """A reply still being laid in the background while the next one starts (a new turn)."""
+    import threading
+
+    renderer = Pyttsx3Renderer()
+    heard: dict[str, float] = {}
+    failed: list[Exception] = []
+
+    def speak(lines):
+        for line in lines:
+            try:
+                heard[line] = len(renderer.render(line, 150).samples)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(exc)
+
+    short = [f"Yes {n}." for n in range(12)]
+    long = [f"Part {n}. Let's slow down together, and take one long, slow breath in, and out." for n in range(12)]
+    threads = [threading.Thread(target=speak, args=(lines,)) for lines in (short, long, short[::-1], long[::-1])]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        renderer.close()
+    assert not failed and renderer.restarts == 0, failed
+    assert len(heard) == 24
+    # each thread got its own line back, not the other's: short lines short, long lines long
+    assert all(heard[line] < 1.5 * 22050 for line in short) and all(heard[line] > 3 * 22050 for line in long)
