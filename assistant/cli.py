@@ -17,6 +17,7 @@ from assistant.messages import Reply
 from assistant.playback import AudioUnavailable
 from assistant.reload import Reloader
 from assistant.speech import SpeechUnavailable
+from assistant.voice import TranscriptLog
 
 log = logging.getLogger("assistant")
 
@@ -130,10 +131,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     paths, match, settings = options.settings(args)
     dialogue = build(paths, match).dialogue(settings)
     options.check_region(dialogue)
+    transcript = TranscriptLog(getattr(args, "transcript", None))  # a bad path fails before anything starts
     speaker = options.make_speaker(args, dialogue.content, live=True) if args.speak else None
     interactive = sys.stdin.isatty()
     reloader = Reloader(dialogue, paths.intents, paths.content, options.warn)
-    transcript = options.TranscriptLog(getattr(args, "transcript", None))
 
     def answer(reply: Reply) -> None:
         print(strip_pauses(reply.text), flush=True)

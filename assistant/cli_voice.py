@@ -19,7 +19,7 @@ from assistant.errors import AssistantError, InputError
 from assistant.playback import AudioUnavailable
 from assistant.recognize import transcribe
 from assistant.reload import Reloader
-from assistant.voice import Events, LoopSettings, VoiceLoop
+from assistant.voice import Events, LoopSettings, TranscriptLog, VoiceLoop
 
 
 def add_recognition(parser: argparse.ArgumentParser) -> None:
@@ -113,10 +113,14 @@ def cmd_listen(args: argparse.Namespace) -> int:
         raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
     if not 0 <= args.echo <= 100:
         raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
+    events = Events.open(args.events)  # a path that cannot be written fails before anything starts
+    log = TranscriptLog(args.transcript)
     try:
         mic = Microphone(CaptureSettings(input_device=args.input_device))
         mic.open()
     except AudioUnavailable as exc:
+        events.close()
+        log.close()  # the typed chat opens the transcript itself
         options.warn(f"{exc}; carrying on as the typed chat")
         args.speak = True
         return cli.cmd_chat(args)
@@ -124,8 +128,6 @@ def cmd_listen(args: argparse.Namespace) -> int:
     engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
     print(f"assistant: {notice}; ready in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     speaker = options.make_speaker(args, app.content, live=True)
-    events = Events.open(args.events)
-    log = options.TranscriptLog(args.transcript)
     loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
                      LoopSettings(guard=args.guard, barge_in=args.barge_in,
                                   safety_watch=args.safety_watch, echo=args.echo),

@@ -75,20 +75,9 @@ def _value(check: Checker, key: str, kind: str, details: list, value: Any, line:
 
 def config_path(argv: list[str]) -> tuple[Path | None, list[str]]:
     """--config PATH taken out of argv (it may come anywhere); None = the default location."""
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--config", type=Path, default=None)
-    known, _ = pre.parse_known_args(argv)
-    rest, skip = [], False
-    for i, arg in enumerate(argv):
-        if skip:
-            skip = False
-            continue
-        if arg == "--config":
-            skip = True
-            continue
-        if arg.startswith("--config="):
-            continue
-        rest.append(arg)
+    known, rest = pre.parse_known_args(argv)
     return known.config, rest
 
 

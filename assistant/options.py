@@ -67,24 +67,6 @@ def add_transcript(parser: argparse.ArgumentParser) -> None:
                              "by default nothing is written anywhere)")
 
 
-class TranscriptLog:
-    """The opt-in conversation log: `you: ...` / `assistant: ...` lines, appended, only when asked."""
-
-    def __init__(self, path: Path | None) -> None:
-        try:
-            self.stream = open(path, "a", encoding="utf-8", buffering=1) if path else None
-        except OSError as exc:
-            raise InputError(f"--transcript {path}: cannot write there ({exc.strerror})") from None
-
-    def write(self, who: str, text: str) -> None:
-        if self.stream is not None:
-            self.stream.write(f"{who}: {' '.join(text.split())}\n")
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-
-
 def voice_settings(args: argparse.Namespace) -> VoiceSettings:
     if not 60 <= args.rate <= 400:
         raise InputError(f"--rate must be from 60 to 400 words per minute, got {args.rate}")

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from assistant.dialogue import Dialogue
 from assistant.endpoint import EndpointSettings, Endpointer
+from assistant.errors import InputError
 from assistant.matcher import SAFETY
 from assistant.messages import Reply
 from assistant.normalize import normalize
@@ -48,6 +49,29 @@ class LoopSettings:
     echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
 
 
+def open_log(path: Path | None, flag: str) -> IO[str] | None:
+    """An opt-in log file, appended to; None (nothing written) when the user named none."""
+    try:
+        return open(path, "a", encoding="utf-8", buffering=1) if path else None
+    except OSError as exc:
+        raise InputError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+
+
+class TranscriptLog:
+    """The opt-in conversation log: `you: ...` / `assistant: ...` lines, only when asked."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.stream = open_log(path, "--transcript")
+
+    def write(self, who: str, text: str) -> None:
+        if self.stream is not None:
+            self.stream.write(f"{who}: {' '.join(text.split())}\n")
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
 class Events:
     """The optional per-turn log (JSON lines), written only when the user names a file."""
 
@@ -57,7 +81,7 @@ class Events:
 
     @classmethod
     def open(cls, path: Path | None) -> "Events":
-        return cls(open(path, "a", encoding="utf-8", buffering=1) if path else None)
+        return cls(open_log(path, "--events"))
 
     def write(self, **record) -> None:
         if self.stream is None:
@@ -78,7 +102,7 @@ class VoiceLoop:
                  tones: bool = False, reloader=None, transcript=None) -> None:
         self.mic = mic
         self.reloader = reloader  # picks up edits to intents/ and content/ before each turn
-        self.transcript = transcript  # the opt-in conversation log (options.TranscriptLog), or None
+        self.transcript = transcript  # the opt-in conversation log (TranscriptLog), or None
         self.recognizer = recognizer
         self.dialogue = dialogue
         self.speaker = speaker
@@ -244,10 +268,10 @@ class VoiceLoop:
         return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
 
     def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool) -> None:
-        t0 = time.perf_counter()
-        transcript = self.recognizer.finish()
         if self.reloader is not None:
             self.reloader.poll()
+        t0 = time.perf_counter()
+        transcript = self.recognizer.finish()
         t1 = time.perf_counter()
         match = self.dialogue.matcher.match(transcript.text)
         t2 = time.perf_counter()
