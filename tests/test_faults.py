@@ -5,45 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 
-import numpy as np
-import pytest
-
-from assistant.audio import read_wav, resample
-from assistant.messages import Reply
 from assistant.playback import AudioUnavailable
 from assistant.voice import Events, VoiceLoop
+from tests.loop_tools import SpokenMic, espeak_pcm, run_until
 from tests.pulse import serving
-
-
-def espeak_pcm(text: str, folder) -> np.ndarray:
-    import subprocess
-
-    path = folder / "say.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(path), text], check=True)
-    return (resample(read_wav(path), 16000).samples * 32767).astype(np.int16)
-
-
-class SpokenMic:
-    """Delivers real speech (espeak-ng) in 30 ms frames, then silence. It injects no fault."""
-
-    def __init__(self, *pcm: np.ndarray) -> None:
-        from assistant.capture import CaptureSettings
-
-        self.settings = CaptureSettings()
-        audio = np.concatenate([np.zeros(8000, np.int16)] + [np.concatenate([p, np.zeros(32000, np.int16)])
-                                                             for p in pcm])
-        audio = np.concatenate([audio, np.zeros(-len(audio) % 480, dtype=np.int16)])
-        self.frames = list(audio.reshape(-1, 480))
-
-    def read(self, timeout: float = 0.5):
-        return self.frames.pop(0) if self.frames else np.zeros(480, dtype=np.int16)
-
-    def open(self) -> None: ...
-    def close(self) -> None: ...
-    def flush(self) -> None: ...
 
 
 class CrashesOnce:
@@ -64,21 +31,6 @@ class CrashesOnce:
             self.crashed = True
             raise RuntimeError("decoder crashed")
         return self.engine.finish()
-
-
-def run_until(loop: VoiceLoop, log: io.StringIO, done, timeout: float = 30) -> list[dict]:
-    thread = threading.Thread(target=loop.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        events = [json.loads(line) for line in log.getvalue().splitlines()]
-        if done(events):
-            break
-        time.sleep(0.05)
-    loop.stopping.set()
-    thread.join(timeout=5)
-    assert not thread.is_alive()
-    return [json.loads(line) for line in log.getvalue().splitlines()]
 
 
 def test_recognizer_that_raises_gets_an_apology_and_the_next_utterance_is_heard(app, tmp_path, caplog):
@@ -138,16 +90,10 @@ def test_audio_dropped_under_load_is_counted_and_reported(tmp_path, app):
             log = io.StringIO()
             # the loop falls behind: printing its greeting takes 5 s (a machine under load)
             loop = VoiceLoop(mic, None, app.dialogue(), None, Events(log), say=lambda text: time.sleep(5))
-            thread = threading.Thread(target=loop.run, args=("hello",), daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 15
-            while "audio dropped" not in log.getvalue() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            loop.stopping.set()
-            thread.join(timeout=5)
+            events = run_until(loop, log, lambda ev: any(e.get("event") == "audio dropped" for e in ev),
+                               timeout=15, ready_text="hello")
         finally:
             mic.close()
-    events = [json.loads(line) for line in log.getvalue().splitlines()]
     drops = [e for e in events if e.get("event") == "audio dropped"]
     assert drops, events
     assert 0 < drops[0]["dropped"] <= mic.dropped and drops[0]["new"] == drops[0]["dropped"]

@@ -12,16 +12,12 @@ import time
 import numpy as np
 import pytest
 
-from assistant.audio import Audio, read_wav, resample, trim_silence
+from assistant.audio import resample, trim_silence
 from assistant.endpoint import EndpointSettings, Endpointer
 from tests.audio_tools import sounding_seconds
 from tests.conftest import ROOT, run_cli
+from tests.loop_tools import SpokenMic, espeak, espeak_pcm, run_until
 from tests.pulse import PulseServer, Recorder, serving
-
-
-def espeak(text: str, path, voice: str = "en-us", wpm: int = 150) -> Audio:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True)
-    return read_wav(path)
 
 
 def test_transcribe_decodes_a_48khz_stereo_file(tmp_path):
@@ -235,19 +231,14 @@ def test_doctor_names_each_part_and_how_to_fix_what_is_missing(tmp_path):
     assert result.returncode == 1 and "problem(s)" in out.splitlines()[-1]
 
 
-class UnpluggedMic:
+class UnpluggedMic(SpokenMic):
     """Fault injection: a microphone that vanishes, stays gone for one retry, then comes back
-    and delivers real speech (espeak-ng "i need a break") followed by silence."""
+    and delivers its real speech."""
 
-    def __init__(self, speech: np.ndarray) -> None:
-        from assistant.capture import CaptureSettings
-
-        self.settings = CaptureSettings()
-        speech = np.concatenate([speech, np.zeros(-len(speech) % 480, dtype=np.int16)])
-        self.frames = list(speech.reshape(-1, 480))  # 30 ms frames, as Microphone.read gives
+    def __init__(self, *pcm: np.ndarray) -> None:
+        super().__init__(*pcm)
         self.reads = 0
         self.opens = 0
-        self.dropped = 0
 
     def read(self, timeout: float = 0.5):
         from assistant.playback import AudioUnavailable
@@ -255,7 +246,7 @@ class UnpluggedMic:
         self.reads += 1
         if self.reads == 1:
             raise AudioUnavailable("the microphone stopped delivering audio (unplugged?)")
-        return self.frames.pop(0) if self.frames else np.zeros(480, dtype=np.int16)
+        return super().read(timeout)
 
     def open(self) -> None:
         from assistant.playback import AudioUnavailable
@@ -264,35 +255,19 @@ class UnpluggedMic:
         if self.opens == 1:
             raise AudioUnavailable("no microphone")
 
-    def close(self) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
 
 def test_microphone_unplugged_mid_stream_comes_back_and_is_heard(app, tmp_path):
     import io
-    import threading
 
     from assistant.recognize import PocketSphinxEngine
     from assistant.voice import Events, VoiceLoop
 
-    speech = resample(espeak("i need a break", tmp_path / "a.wav"), 16000).samples
-    pcm = (np.concatenate([np.zeros(8000), speech, np.zeros(32000)]) * 32767).astype(np.int16)
-    mic = UnpluggedMic(pcm)
+    mic = UnpluggedMic(espeak_pcm("i need a break", tmp_path))
     engine = PocketSphinxEngine([s.text for s in app.catalogue.sentences])
     log = io.StringIO()
     loop = VoiceLoop(mic, engine, app.dialogue(), None, Events(log), say=lambda text: None)
     loop._reconnect.__func__.__defaults__ = (0.05,)  # retry quickly in the test
-    thread = threading.Thread(target=loop.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while '"turn"' not in log.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    loop.stopping.set()
-    thread.join(timeout=5)
-    events = [json.loads(line) for line in log.getvalue().splitlines()]
+    events = run_until(loop, log, lambda ev: any("turn" in e for e in ev), timeout=20)
     assert [e.get("event") for e in events[:2]] == ["microphone lost", "microphone back"]
     assert mic.opens == 2
     assert events[2]["intent"] == "take_break"
