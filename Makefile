@@ -15,4 +15,4 @@ check: setup
 
 bench: setup
 	.venv/bin/python -m pip install -q -e ".[bench]"
-	.venv/bin/python scripts/bench.py
+	.venv/bin/python scripts/bench

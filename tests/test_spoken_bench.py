@@ -1,23 +1,20 @@
-"""The spoken-accuracy benchmark (scripts/spoken.py): real espeak-ng renders, real noise,
+"""The spoken-accuracy benchmark (scripts/bench/spoken/): real espeak-ng renders, real noise,
 real PocketSphinx decodes, on a handful of phrases."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import evaluate  # scripts/ is on sys.path from here on
 
-sys.path.insert(0, str(ROOT / "scripts"))
+from bench.spoken import accuracy, audio, table, workers
 
-import spoken  # noqa: E402
-
-from assistant.audio import Audio  # noqa: E402
-from assistant.recognize import PocketSphinxEngine  # noqa: E402
+from assistant.audio import Audio
+from assistant.recognize import PocketSphinxEngine
 
 ROWS = [  # (said, intent) that the intent-biased PocketSphinx should mostly get from a clean voice
     ("i need a break", "take_break"),
@@ -39,7 +36,7 @@ def measured_snr(clean: Audio, mixed: Audio) -> float:
     x, y = clean.samples.astype(np.float64), mixed.samples.astype(np.float64)
     gain = (x @ y) / (x @ x)
     noise = y - gain * x
-    return 10 * np.log10(gain ** 2 * spoken.active_power(x, clean.rate) / np.mean(noise ** 2))
+    return 10 * np.log10(gain ** 2 * audio.active_power(x, clean.rate) / np.mean(noise ** 2))
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +48,14 @@ def engines(app):
 
 @pytest.fixture(scope="module")
 def results(app, engines):
-    return spoken.spoken_accuracy(app, engines, rows(), ["en-us"], [None])
+    return accuracy.spoken_accuracy(app, engines, rows(), ["en-us"], [None])
 
 
 @pytest.mark.parametrize("kind", ["babble", "pink"])
 @pytest.mark.parametrize("snr", [20.0, 10.0, 0.0])
 def test_add_noise_hits_the_requested_snr_on_a_real_render(kind, snr):
-    clean = spoken.utterance("explain step three", "en-us")
-    mixed = spoken.add_noise(clean, snr, seed=7, kind=kind)
+    clean = audio.utterance("explain step three", "en-us")
+    mixed = audio.add_noise(clean, snr, seed=7, kind=kind)
     assert mixed.rate == clean.rate and len(mixed.samples) == len(clean.samples)
     assert abs(measured_snr(clean, mixed) - snr) < 0.5
     assert np.max(np.abs(mixed.samples)) <= 1.0
@@ -67,35 +64,35 @@ def test_add_noise_hits_the_requested_snr_on_a_real_render(kind, snr):
 
 
 def test_add_noise_is_deterministic_by_seed():
-    clean = spoken.utterance("help me apologize", "en-us")
-    a, b, c = (spoken.add_noise(clean, 10, seed=s) for s in (1, 1, 2))
+    clean = audio.utterance("help me apologize", "en-us")
+    a, b, c = (audio.add_noise(clean, 10, seed=s) for s in (1, 1, 2))
     assert np.array_equal(a.samples, b.samples)
     assert not np.allclose(a.samples, c.samples)
 
 
 def test_active_power_ignores_pauses():
-    speech = spoken.render("i need a break", "en-us")
+    speech = audio.render("i need a break", "en-us")
     padded = np.concatenate([np.zeros(speech.rate, np.float32), speech.samples, np.zeros(speech.rate, np.float32)])
-    active, with_pauses = spoken.active_power(speech.samples, speech.rate), spoken.active_power(padded, speech.rate)
+    active, with_pauses = audio.active_power(speech.samples, speech.rate), audio.active_power(padded, speech.rate)
     assert abs(10 * np.log10(with_pauses / active)) < 0.2
     assert np.mean(padded.astype(np.float64) ** 2) < 0.6 * active  # a plain mean would count the pauses
 
 
 def test_render_caches_on_disk(tmp_path):
-    before = spoken.RENDERS
+    before = audio.RENDERS
     t = time.perf_counter()
-    first = spoken.render("let us slow this down", "en-gb", cache=tmp_path)
+    first = audio.render("let us slow this down", "en-gb", cache=tmp_path)
     first_s = time.perf_counter() - t
-    assert spoken.RENDERS == before + 1
+    assert audio.RENDERS == before + 1
     assert len(list(tmp_path.rglob("*.wav"))) == 1
     t = time.perf_counter()
-    second = spoken.render("let us slow this down", "en-gb", cache=tmp_path)
+    second = audio.render("let us slow this down", "en-gb", cache=tmp_path)
     second_s = time.perf_counter() - t
-    assert spoken.RENDERS == before + 1  # no espeak-ng run
+    assert audio.RENDERS == before + 1  # no espeak-ng run
     assert np.array_equal(first.samples, second.samples) and first.rate == second.rate
     assert second_s < first_s
-    spoken.render("let us slow this down", "en-us", cache=tmp_path)  # the voice is part of the key
-    assert spoken.RENDERS == before + 2 and len(list(tmp_path.rglob("*.wav"))) == 2
+    audio.render("let us slow this down", "en-us", cache=tmp_path)  # the voice is part of the key
+    assert audio.RENDERS == before + 2 and len(list(tmp_path.rglob("*.wav"))) == 2
 
 
 def test_biased_pocketsphinx_gets_most_clean_phrases_right(results):
@@ -113,9 +110,9 @@ def test_biased_pocketsphinx_gets_most_clean_phrases_right(results):
 
 
 def test_markdown_table_has_the_expected_columns(results):
-    lines = spoken.markdown_table(results + [{"label": "vosk", "engine": "vosk", "skipped": "no English model found"}],
-                                  command="scripts/spoken.py --test")
-    assert "`scripts/spoken.py --test`" in lines[0] and "6 dev phrases" in lines[0] and "en-us" in lines[0]
+    lines = table.markdown_table(results + [{"label": "vosk", "engine": "vosk", "skipped": "no English model found"}],
+                                  command="scripts/bench/spoken --test")
+    assert "`scripts/bench/spoken --test`" in lines[0] and "6 dev phrases" in lines[0] and "en-us" in lines[0]
     header = [c.strip() for c in lines[2].strip("|").split("|")]
     assert header == ["engine", "intent-biased", "SNR", "accuracy (mean of voices)", "worst voice",
                       "biased / free-form", "out-of-scope given an intent",
@@ -138,7 +135,7 @@ def test_markdown_table_averages_over_voices_and_names_the_worst():
                 "second_pass": 1 if biased else 0, "decode_ms": 100.0, "xrt": 0.5, "errors": []}
 
     results = [row("a", 4), row("b", 2), row("a", 2, "ps free", False), row("b", 1, "ps free", False)]
-    lines = spoken.markdown_table(results)
+    lines = table.markdown_table(results)
     biased, free = ([c.strip() for c in line.strip("|").split("|")] for line in lines[4:6])
     assert biased[:6] == ["ps", "yes", "10 dB", "75.0%", "50.0% (b)", "2.00x"]
     assert free[:6] == ["ps", "no", "10 dB", "37.5%", "25.0% (b)", "-"]
@@ -146,23 +143,23 @@ def test_markdown_table_averages_over_voices_and_names_the_worst():
 
 
 def test_quick_rows_cover_the_intents_and_voices_take_turns():
-    test = spoken.dev_rows("test")
-    quick = spoken.quick_rows(test)
+    test = evaluate.dev_rows("test")
+    quick = accuracy.quick_rows(test)
     assert len(quick) == 40
     assert {r["intent"] for r in quick} == {r["intent"] for r in test}
-    voices = list(spoken.VOICES)
+    voices = list(accuracy.VOICES)
     for k in (1, 2):
-        said = [spoken.voice_rows(quick, voices, v, k) for v in voices]
+        said = [accuracy.voice_rows(quick, voices, v, k) for v in voices]
         assert sum(map(len, said)) == k * len(quick)
         for r in quick:
             assert sum(any(s is r for s in part) for part in said) == k
-    assert spoken.voice_rows(quick, voices, "en-us", None) == quick
+    assert accuracy.voice_rows(quick, voices, "en-us", None) == quick
 
 
 def test_measure_in_worker_processes_matches_one_process(app, engines):
     two_rows, voices = rows()[:2], ["en-us", "en-gb"]  # one phrase a voice
-    here = spoken.spoken_accuracy(app, engines, two_rows, voices, [None], voices_per_phrase=1)
-    there = spoken.measure(app, two_rows, voices, [None], workers=2)
+    here = accuracy.spoken_accuracy(app, engines, two_rows, voices, [None], voices_per_phrase=1)
+    there = workers.measure(app, two_rows, voices, [None], workers=2)
 
     def key(rs):
         return sorted((r["label"], r.get("voice"), r.get("n"), r.get("correct"), r.get("errors") and
@@ -181,7 +178,7 @@ def test_vosk_is_reported_when_no_english_model_is_found(app, monkeypatch, found
     import assistant.models
 
     monkeypatch.setattr(assistant.models, "find_model", lambda explicit, *a, **k: found)
-    engines, skipped = spoken.default_engines(app)
+    engines, skipped = workers.default_engines(app)
     assert sorted(engines) == ["pocketsphinx biased", "pocketsphinx free"]
     assert len(skipped) == 1 and skipped[0]["engine"] == "vosk" and reason in skipped[0]["skipped"]
 
@@ -190,7 +187,7 @@ def test_a_phrase_decodes_the_same_whatever_came_before(app, engines):
     """PocketSphinx carries its cepstral mean between utterances; the benchmark resets it."""
     free = {"pocketsphinx free": engines["pocketsphinx free"]}
     two = rows()[:2]
-    forward = spoken.spoken_accuracy(app, free, two, ["en-gb"], [10.0], typed=False)[0]
-    backward = spoken.spoken_accuracy(app, free, two[::-1], ["en-gb"], [10.0], typed=False)[0]
+    forward = accuracy.spoken_accuracy(app, free, two, ["en-gb"], [10.0], typed=False)[0]
+    backward = accuracy.spoken_accuracy(app, free, two[::-1], ["en-gb"], [10.0], typed=False)[0]
     assert forward["correct"] == backward["correct"]
     assert sorted(forward["errors"]) == sorted(backward["errors"])

@@ -1,0 +1,74 @@
+"""Measure this machine and write BENCHMARKS.md and BENCHMARKS-latency.png (every figure comes
+from this run).
+
+Usage: .venv/bin/python scripts/bench [--quick] [--out BENCHMARKS.md]
+
+Sections, in order (one module each in scripts/bench/): intent matching (latency with the shipped
+intents and with synthetic catalogues of 1,000 / 10,000 / 100,000 sentences, beside a difflib
+baseline over the same sentences), understanding (accuracy on the frozen dev set, tune half and
+held-out half; false accepts on CLINC150 out-of-scope), safety (recall and false triggers), speech
+out (render cost, cue timing, live latency through a PulseAudio null sink), speech in (spoken
+accuracy per engine, espeak-ng voices in babble noise), the voice loop (end of speech to first
+audio, with the latency plot), start-up and memory per engine. The soak section that
+`scripts/bench/soak --write` keeps in the file (between its markers) is carried over unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench import ROOT, engines, matching, plot, safety, soak, speech, spoken, understanding, voice  # noqa: E402
+from bench.common import Run, machine, progress_printer  # noqa: E402
+
+from assistant.app import build  # noqa: E402
+
+# Each: section(run) -> markdown lines. A new section is a module and a line here.
+SECTIONS = [
+    matching.section,
+    understanding.section,
+    safety.section,
+    speech.section,
+    spoken.section,
+    voice.section,
+    plot.section,  # after voice: plots what it measured
+    engines.section,
+    soak.section,  # last: kept from the file as it was
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions, sizes, voices and noise levels, CLINC150 every 4th query: about 2 minutes on 2 cores")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write (default: %(default)s)")
+    args = ap.parse_args(argv)
+    progress = progress_printer()
+    progress("loading intents, content and embeddings")
+    t = time.perf_counter()
+    app = build()
+    run = Run(app, args.quick, args.out, "scripts/bench" + (" --quick" if args.quick else ""), progress,
+              time.perf_counter() - t)
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}. Date: {date}. Command: `{run.command}`.",
+        "Every figure below comes from that run; rerun the command to refresh this file.",
+        "",
+    ]
+    for section in SECTIONS:
+        lines += section(run)
+    args.out.write_text("\n".join(lines))
+    progress(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
