@@ -9,14 +9,13 @@ from pathlib import Path
 
 from assistant import __version__
 from assistant import breathing
-from assistant import cli_voice, config, models, options
+from assistant import cli_voice, config, models, options, voices
 from assistant.app import Paths, build, check
 from assistant.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
 from assistant.messages import Reply
 from assistant.playback import AudioUnavailable
 from assistant.reload import Reloader
-from assistant.speech import SpeechUnavailable
 from assistant.voice import TranscriptLog
 
 log = logging.getLogger("assistant")
@@ -88,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_voice.add_commands(sub)
     models.add_commands(sub)
-    sub.add_parser("voices", help="list the text-to-speech voices")
+    voices.add_commands(sub)
     sub.add_parser("devices", help="list the audio input and output devices")
 
     intents = sub.add_parser("intents", help="work with the intent files")
@@ -172,7 +171,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_SAY = 5_000  # characters `say` speaks at once (about five minutes)
+
+
 def cmd_say(args: argparse.Namespace) -> int:
+    if not any(ch.isalnum() for ch in strip_pauses(args.text)):
+        raise InputError("TEXT has no words to say; give the words in quotes, e.g. assistant say \"I'm here.\"")
+    if len(args.text) > MAX_SAY:
+        raise InputError(f"TEXT is {len(args.text):,} characters long; say speaks at most {MAX_SAY:,} at a time: "
+                         "split it")
     speaker = options.make_speaker(args, live=args.out is None)
     if speaker is None:
         print(strip_pauses(args.text), flush=True)
@@ -180,7 +187,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     try:
         if args.out is not None:
             speaker.write(args.out, speaker.timeline(args.text))
-            print(f"wrote {args.out}", file=sys.stderr)
+            print(f"wrote {args.out} ({speaker.renderer.engine} voice {speaker.renderer.voice_id})", file=sys.stderr)
         else:
             try:
                 speaker.say(args.text)
@@ -213,7 +220,8 @@ def cmd_breathe(args: argparse.Namespace) -> int:
         if args.out is not None:
             timeline, cues = speaker.breathing_timeline(pattern, cycles, args.tone)
             speaker.write(args.out, timeline)
-            print(f"wrote {args.out}: {len(cues)} cues, {timeline.seconds:.1f} s", file=sys.stderr)
+            print(f"wrote {args.out}: {len(cues)} cues, {timeline.seconds:.1f} s ({speaker.renderer.engine} voice "
+                  f"{speaker.renderer.voice_id})", file=sys.stderr)
         else:
             try:
                 speaker.breathe(pattern, cycles, args.tone)
@@ -230,18 +238,6 @@ def _print_cues(content, pattern: str, cycles: int) -> None:
     for cue in breathing.schedule(content.patterns[pattern], cycles)[0]:
         if cue.phase:
             print(f"{cue.at:6.1f} s  {cue.text}", flush=True)
-
-
-def cmd_voices(args: argparse.Namespace) -> int:
-    import pyttsx3
-
-    try:
-        engine = pyttsx3.init()
-    except Exception as exc:  # noqa: BLE001 - no engine is a user-fixable problem
-        raise SpeechUnavailable(f"no text-to-speech engine ({exc}); install espeak-ng (`make setup`)") from None
-    for v in engine.getProperty("voices"):
-        print(f"{v.id}\t{v.name}")
-    return 0
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -294,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_chat(args)
         if command == "intents":
             return cmd_intents_check(args)
-        return {"say": cmd_say, "breathe": cmd_breathe, "voices": cmd_voices, "devices": cmd_devices,
+        return {"say": cmd_say, "breathe": cmd_breathe, "voices": voices.cmd_voices, "voice": voices.cmd_voice,
+                "devices": cmd_devices,
                 "listen": cli_voice.cmd_listen, "transcribe": cli_voice.cmd_transcribe,
                 "doctor": cli_voice.cmd_doctor, "model": models.cmd_model}[command](args)
     except AssistantError as exc:

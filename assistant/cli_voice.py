@@ -188,16 +188,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                "connect a speaker; without one replies are printed")
     except OSError as exc:
         report(False, f"audio library: {exc}", "install libportaudio2 (`make setup`)")
+    from assistant.piper_tts import PiperRenderer
     from assistant.speech import Pyttsx3Renderer
 
-    renderer = Pyttsx3Renderer()
-    try:
-        renderer.start()
-        audio = renderer.render("Hello.", 150)
-        report(audio.seconds > 0.1, f"text-to-speech: pyttsx3 voice {renderer.voice_id}")
-    except AssistantError as exc:
-        report(False, f"text-to-speech: {exc}", "install espeak-ng (`make setup`)")
-    finally:
-        renderer.close()
+    for renderer, fix in ((PiperRenderer(), "reinstall the voice (`make setup`), or use --tts pyttsx3"),
+                          (Pyttsx3Renderer(), "install espeak-ng (`make setup`)")):
+        try:
+            renderer.start()
+            audio = renderer.render("Hello.", 150)
+            report(audio.seconds > 0.1, f"text-to-speech: {renderer.engine} voice {renderer.voice_id}")
+        except AssistantError as exc:
+            report(False, f"text-to-speech ({renderer.engine}): {exc}", fix)
+        finally:
+            renderer.close()
     print("all good" if not problems else f"{problems} problem(s)")
     return 0 if not problems else 1

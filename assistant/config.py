@@ -19,7 +19,7 @@ from assistant.yamlfile import Checker, line_of, load
 
 # key: (kind, details). kinds: text, path, device, choice (values), int/number (low, high), flag
 KEYS: dict[str, tuple] = {
-    "voice": ("text",), "rate": ("int", 60, 400), "volume": ("number", 0, 1),
+    "tts": ("choice", ("piper", "pyttsx3")), "voice": ("text",), "rate": ("int", 60, 400), "volume": ("number", 0, 1),
     "render-timeout": ("number", 0.1, 600), "output-device": ("device",), "input-device": ("device",),
     "engine": ("choice", ("vosk", "pocketsphinx")), "model": ("path",), "no-bias": ("flag",),
     "region": ("text",), "cycles": ("int", 1, 50),

@@ -16,7 +16,7 @@ from assistant.matcher import MatchSettings
 from assistant.messages import IntentMatch, Reply
 from assistant.playback import AudioUnavailable, SoundDevicePlayer
 from assistant.speaker import Speaker
-from assistant.speech import Pyttsx3Renderer, SpeechUnavailable, VoiceSettings
+from assistant.speech import ENGINES, SpeechUnavailable, VoiceSettings, open_renderer
 from assistant.content import strip_pauses
 
 MAX_LINE = 10_000  # characters of one stdin line considered; the rest is ignored
@@ -48,8 +48,13 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
 def add_voice(parser: argparse.ArgumentParser) -> None:
     v = parser.add_argument_group("voice")
     defaults = VoiceSettings()
+    v.add_argument("--tts", choices=ENGINES, default=defaults.tts,
+                   help="speech engine: piper (a neural voice) or pyttsx3 (espeak-ng) (default: piper, "
+                        "unless --voice names a pyttsx3 voice)")
     v.add_argument("--voice", default=defaults.voice, metavar="NAME",
-                   help="pyttsx3 voice id or part of its name, e.g. en-us (default: the engine's; see `assistant voices`)")
+                   help="a Piper voice (NAME in models/, or PATH.onnx with its .onnx.json) or a pyttsx3 voice "
+                        "id or part of its name, e.g. en-us (default: the bundled Piper voice en_US-joe-medium; "
+                        "see `assistant voices`)")
     v.add_argument("--rate", type=int, default=defaults.rate, metavar="WPM",
                    help="speaking rate in words per minute (default: %(default)s)")
     v.add_argument("--volume", type=float, default=defaults.volume, metavar="0-1",
@@ -74,15 +79,14 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings:
         raise InputError(f"--volume must be from 0 to 1, got {args.volume:g}")
     if not args.render_timeout > 0:
         raise InputError(f"--render-timeout must be above 0 seconds, got {args.render_timeout:g}")
-    return VoiceSettings(args.voice, args.rate, args.volume, args.render_timeout)
+    return VoiceSettings(args.voice, args.rate, args.volume, args.render_timeout, args.tts)
 
 
 def make_speaker(args: argparse.Namespace, content=None, *, live: bool) -> Speaker | None:
     """A Speaker; with live=True also an audio output. None (with a one-line warning) when the
     machine cannot speak, so the reply is printed instead."""
-    renderer = Pyttsx3Renderer(voice_settings(args))
     try:
-        renderer.start()
+        renderer = open_renderer(voice_settings(args), warn)
     except SpeechUnavailable as exc:
         if not live:
             raise

@@ -8,22 +8,20 @@ block. With `--out`, the same timeline is written to a WAV instead.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
 
 from assistant import breathing
 from assistant.audio import write_wav
-from assistant.content import Content, split_pauses
+from assistant.content import Content
 from assistant.messages import Reply
 from assistant.playback import Player, Timeline
-from assistant.speech import Renderer, VoiceSettings, lay_text, rate_for
+from assistant.speech import Renderer, VoiceSettings, lay_part, lay_text, rate_for, spoken_parts
 
 log = logging.getLogger(__name__)
 
-OUT_RATE = 22050  # hertz: espeak-ng's own rate, so speech is never resampled
-SENTENCE_GAP = 0.3  # seconds between a first sentence rendered alone and the rest
+OUT_RATE = 22050  # hertz: the rate of espeak-ng and of medium Piper voices, so speech is not resampled
 
 
 class Speaker:
@@ -57,30 +55,27 @@ class Speaker:
 
     # -- live -----------------------------------------------------------------------------
     def say(self, text: str, multiple: float = 1.0) -> None:
-        """Start speaking `text` (pause marks honoured); returns once the first words sound."""
+        """Start speaking `text` (pause marks honoured); returns once the first words sound.
+        Sentence by sentence: the first is rendered alone and plays while the rest render."""
         assert self.player is not None
         self.stop()
         self._reply += 1
         reply = self._reply
         started = time.perf_counter()
         rate = rate_for(self.settings, multiple)
-        chunks = split_pauses(text)
-        # the first sentence alone first, so the voice starts after rendering a few words
-        head, *rest = re.split(r"(?<=[.!?])\s+", chunks[0][0], maxsplit=1) or [""]
-        if rest:
-            chunks[0:1] = [(head, SENTENCE_GAP), (rest[0], chunks[0][1])]
+        parts = spoken_parts(text)
         timeline = Timeline(OUT_RATE)
-        first_words, first_pause = chunks[0]
-        t = lay_text(timeline, 0.0, first_words, self.renderer, rate) + first_pause
+        words, pause = parts[0]
+        t = lay_part(timeline, 0.0, words, self.renderer, rate) + pause
         self.player.play(timeline)
         self.first_audio_s = time.perf_counter() - started
 
         def lay_rest() -> None:
             at = t
-            for words, pause in chunks[1:]:
+            for words, pause in parts[1:]:
                 if self._closed.is_set() or self._reply != reply:
                     break
-                at = lay_text(timeline, at, words, self.renderer, rate) + pause
+                at = lay_part(timeline, at, words, self.renderer, rate) + pause
             timeline.close()
 
         self._background(lay_rest)

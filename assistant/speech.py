@@ -1,4 +1,10 @@
-"""The speech stage: pyttsx3 renders each line to audio in a child process; lines are cached.
+"""The speech stage: text to audio, behind one Renderer protocol, two engines.
+
+Piper (assistant/piper_tts.py), a neural voice, is the default; pyttsx3 (espeak-ng) is the
+engine that is always there, and takes over with one warning line when Piper cannot start
+(`open_renderer`). Rendered lines are cached for the session by either engine.
+
+pyttsx3 renders each line to audio in a child process.
 
 pyttsx3 with espeak can hang on repeated runAndWait/save_to_file calls (pyttsx3 issues #126,
 #194) and now and then writes an empty WAV. So rendering happens in a worker process
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import select
 import shutil
 import subprocess
@@ -18,7 +25,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -35,22 +42,66 @@ class SpeechUnavailable(AssistantError):
     """No text-to-speech engine could be started or it failed twice in a row."""
 
 
+ENGINES = ("piper", "pyttsx3")
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
-    voice: str | None = None  # pyttsx3 voice id or part of its name (e.g. "en-us"); None = engine default
+    voice: str | None = None  # a Piper voice (NAME in models/ or a path to NAME.onnx) or a pyttsx3 voice
+    #                           id or part of its name (e.g. "en-us"); None = the engine's default voice
     rate: int = 150  # words per minute (a calm pace; espeak's own default is 200)
     volume: float = 0.9  # 0-1
-    render_timeout: float = 10.0  # seconds one line may take to render before the worker is restarted
+    render_timeout: float = 10.0  # seconds one line may take to render before the worker is restarted (pyttsx3)
+    tts: str | None = None  # engine: "piper" | "pyttsx3"; None = Piper, unless `voice` names a pyttsx3 voice
 
 
 class Renderer(Protocol):
+    engine: str  # "piper" | "pyttsx3"
+    voice_id: str | None  # the voice in use, once started
+
+    def start(self) -> object:
+        """Load the engine and voice now (SpeechUnavailable when it cannot)."""
+        ...
+
     def render(self, text: str, rate: int) -> Audio:
         """Speech for `text` at `rate` words per minute, leading/trailing silence trimmed."""
         ...
 
+    def close(self) -> None: ...
+
+
+def engine_for(settings: VoiceSettings) -> str:
+    """The engine the settings ask for: --tts, else Piper unless --voice names a pyttsx3 voice."""
+    from assistant import piper_tts
+
+    if settings.tts is not None:
+        return settings.tts
+    return "piper" if settings.voice is None or piper_tts.is_piper_spec(settings.voice) else "pyttsx3"
+
+
+def open_renderer(settings: VoiceSettings, warn) -> Renderer:
+    """The started renderer for `settings`. When Piper cannot start (a missing or corrupt voice,
+    an onnxruntime error), `warn` is called with one line and pyttsx3 takes over with its own
+    default voice. A --voice that is no voice file is InputError; no engine, SpeechUnavailable."""
+    from assistant import piper_tts
+
+    if engine_for(settings) == "piper":
+        piper = piper_tts.PiperRenderer(settings)
+        try:
+            piper.start()
+            return piper
+        except SpeechUnavailable as exc:
+            warn(f"{exc}; speaking with pyttsx3 (espeak-ng) instead")
+            settings = replace(settings, voice=None, tts="pyttsx3")
+    renderer = Pyttsx3Renderer(settings)
+    renderer.start()
+    return renderer
+
 
 class Pyttsx3Renderer:
     """Renders through pyttsx3 in a worker process; see the module docstring."""
+
+    engine = "pyttsx3"
 
     def __init__(self, settings: VoiceSettings = VoiceSettings(), cache_size: int = 512,
                  command: list[str] | None = None, max_workers: int = 4) -> None:
@@ -195,16 +246,37 @@ def rate_for(settings: VoiceSettings, multiple: float) -> int:
     return max(60, min(400, round(settings.rate * multiple)))
 
 
-def lay_text(timeline, at: float, text: str, renderer: Renderer, rate: int) -> float:
-    """Place `text` on `timeline` from `at` seconds, honouring its pause marks; returns the end."""
-    from assistant.audio import resample
+SENTENCE_GAP = 0.3  # seconds between two sentences, each rendered on its own
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def spoken_parts(text: str) -> list[tuple[str, float]]:
+    """[(one sentence, seconds of quiet after it), ...]: pause marks honoured, and each sentence
+    apart, so the first can sound while the next renders (and a repeated one is cached)."""
     from assistant.content import split_pauses
 
-    t = at
+    out: list[tuple[str, float]] = []
     for words, pause in split_pauses(text):
-        if words:
-            clip = resample(renderer.render(words, rate), timeline.rate)
-            timeline.add(t, clip)
-            t += clip.seconds
-        t += pause
+        sentences = [s for s in _SENTENCE_END.split(words.strip()) if s] or [""]
+        out += [(s, SENTENCE_GAP) for s in sentences[:-1]] + [(sentences[-1], pause)]
+    return out
+
+
+def lay_text(timeline, at: float, text: str, renderer: Renderer, rate: int) -> float:
+    """Place `text` on `timeline` from `at` seconds, sentence by sentence, honouring its pause
+    marks; returns the end."""
+    t = at
+    for words, pause in spoken_parts(text):
+        t = lay_part(timeline, t, words, renderer, rate) + pause
     return t
+
+
+def lay_part(timeline, at: float, words: str, renderer: Renderer, rate: int) -> float:
+    """One rendered part on the timeline at `at` seconds; returns where it ends."""
+    from assistant.audio import resample
+
+    if not words:
+        return at
+    clip = resample(renderer.render(words, rate), timeline.rate)
+    timeline.add(at, clip)
+    return at + clip.seconds

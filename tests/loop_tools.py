@@ -1,5 +1,5 @@
-"""Driving the voice loop in-process: real speech (espeak-ng) as microphone frames, and a
-loop run on its thread until the events say it has done what a test waits for."""
+"""Driving the voice loop in-process: real speech (Piper's joe voice or espeak-ng) as microphone
+frames, and a loop run on its thread until the events say it has done what a test waits for."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def espeak(text: str, path, voice: str = "en-us", wpm: int = 150) -> Audio:
 def espeak_pcm(text: str, folder) -> np.ndarray:
     """`text` spoken by espeak-ng as 16 kHz int16, what the microphone delivers."""
     return (resample(espeak(text, folder / "say.wav"), 16000).samples * 32767).astype(np.int16)
+
+
+def piper_pcm(text: str, variant: str = "joe") -> np.ndarray:
+    """`text` said by the Piper voice (a variant of scripts/speech_material.py) as 16 kHz int16."""
+    from speech_material import pcm, piper_say
+
+    return pcm(piper_say(text, variant))
 
 
 class SpokenMic:

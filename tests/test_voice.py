@@ -1,6 +1,8 @@
-"""Speech in: real espeak-ng speech decoded by PocketSphinx, and the whole voice loop through
-PulseAudio null sinks (the test's voice goes into one sink whose monitor is the assistant's
-microphone; the assistant speaks into another, which the test records)."""
+"""Speech in: real speech decoded by PocketSphinx, and the whole voice loop through PulseAudio null
+sinks (the test's voice goes into one sink whose monitor is the assistant's microphone; the
+assistant speaks into another, which the test records). The person talking to the assistant is
+the neural Piper voice (variants of joe: scripts/speech_material.py), as human as speech
+rendered here gets; espeak-ng speaks where the test is about files and the endpointer."""
 
 from __future__ import annotations
 
@@ -124,10 +126,15 @@ class Assistant:
             self.proc.kill()
 
 
-def speak_into_mic(text: str, folder) -> None:
-    import sounddevice as sd
+PERSON = ("joe", "joe-loose", "joe-slow")  # a person saying it again says it a little differently
 
-    audio = espeak(text, folder / "say.wav")
+
+def speak_into_mic(text: str, folder, voice: str = "joe") -> None:
+    """`text` said into the microphone sink: a Piper variant, or an espeak-ng voice."""
+    import sounddevice as sd
+    from speech_material import say
+
+    audio = say(text, voice, folder, rate=22050)
     sd.play(audio.samples, audio.rate, device="pulse")  # the default sink is "mic"
     sd.wait()
 
@@ -167,11 +174,11 @@ def short_guide(folder) -> str:
 
 def command(bot, text: str, intent: str, folder) -> list[dict]:
     """Say `text` until the assistant acts on it as `intent` (a person not understood repeats
-    themselves, up to three times: PocketSphinx misses some synthetic words; BENCHMARKS.md has
-    the spoken-accuracy figures). Returns all turns so far."""
-    for _ in range(3):
+    themselves, up to three times, a little differently each time: PocketSphinx misses some
+    words; BENCHMARKS.md has the spoken-accuracy figures). Returns all turns so far."""
+    for voice in PERSON:
         before = len(bot.wait_turns(0, timeout=0))
-        speak_into_mic(text, folder)
+        speak_into_mic(text, folder, voice)
         acted = bot.wait_turns(before + 1, timeout=6)
         if len(acted) > before and acted[-1]["intent"] == intent:
             return acted
@@ -186,7 +193,7 @@ def test_step_walkthrough_by_voice(devices, tmp_path):
         Assistant.wait_quiet(timeout=15)
         command(bot, "the next one", "next", tmp_path)
         Assistant.wait_quiet(timeout=15)
-        turns = command(bot, "stop", "stop", tmp_path)
+        turns = command(bot, "please stop", "stop", tmp_path)
         acted = [t for t in turns if t["intent"] is not None]  # a miss gets a reprompt, then a retry
         assert [t["intent"] for t in acted] == ["explain_step", "next", "stop"], bot.turns()
         assert len(turns) - len(acted) <= 2
@@ -202,7 +209,7 @@ def test_stop_said_during_a_long_reply_silences_it(devices, tmp_path):
         command(bot, "tell me about step three", "explain_step", tmp_path)
         time.sleep(1.5)
         with Recorder() as rec:
-            turns = command(bot, "stop", "stop", tmp_path)
+            turns = command(bot, "please stop", "stop", tmp_path)
             acted = time.perf_counter()
             time.sleep(5)
         assert [t["intent"] for t in turns if t["intent"]] == ["explain_step", "stop"], bot.turns()
@@ -279,8 +286,8 @@ def danger_over_a_reply(bot, folder, attempts: int = 3) -> list[dict]:
     command(bot, "tell me about step three", "explain_step", folder)
     time.sleep(1.5)  # step three is still being spoken
     before = len(bot.wait_turns(0, timeout=0))
-    for _ in range(attempts):
-        speak_into_mic("he hit me and i am scared to go home", folder)
+    for voice in PERSON[:attempts]:
+        speak_into_mic("he hit me and i am scared to go home", folder, voice)
         turns = bot.wait_turns(before + 1, timeout=6)[before:]
         if turns:
             return turns

@@ -1,0 +1,116 @@
+"""Speech to test and benchmark the assistant against, shared by tests/ and scripts/bench.
+
+Users are people: besides espeak-ng's robot voices, spoken input is rendered by the neural
+Piper voice that ships with the assistant (en_US-joe-medium, trained on a real speaker). One
+voice still gives varied speech: each variant here sets Piper's length scale (pace) and noise
+scales (how much the voice wanders in pitch, timbre and timing). Babble noise is six Piper
+talkers of those variants saying everyday chatter at once. And a word accuracy, for asking a
+recognizer how much of a render it heard.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio import Audio, read_wav, resample, trim_silence
+
+# variant -> (length_scale, noise_scale, noise_w_scale): as the voice was trained, slower and
+# steadier, quicker and flatter, and more wandering than trained.
+PIPER_VARIANTS: dict[str, tuple[float, float, float]] = {
+    "joe": (1.0, 0.667, 0.8),
+    "joe-slow": (1.25, 0.5, 0.6),
+    "joe-quick": (0.85, 0.667, 0.8),
+    "joe-loose": (1.1, 0.9, 1.0),
+}
+CHATTER = (  # no intent words, so the babble cannot vote
+    "did anyone remember to pick up the milk on the way home",
+    "the bus was late again this morning and it was raining",
+    "we could paint the kitchen a lighter colour next spring",
+    "my sister is coming over on sunday with the kids",
+    "the football match went into extra time last night",
+    "there is a new bakery down the road that opens early",
+)
+
+
+@lru_cache(maxsize=1)
+def _joe():
+    from assistant import piper_tts
+
+    return piper_tts.load(piper_tts.bundled())
+
+
+def family(voice: str) -> str:
+    """The voice family of a voice name: piper for the variants above, else espeak."""
+    return "piper" if voice in PIPER_VARIANTS else "espeak"
+
+
+def piper_say(text: str, variant: str = "joe", rate: int = 16000) -> Audio:
+    """`text` said by the joe voice in `variant`, at `rate` hertz, silence trimmed."""
+    from piper import SynthesisConfig
+
+    length, noise, noise_w = PIPER_VARIANTS[variant]
+    config = SynthesisConfig(length_scale=length, noise_scale=noise, noise_w_scale=noise_w, volume=0.8)
+    voice = _joe()
+    parts = [c.audio_float_array for c in voice.synthesize(text, config)]
+    samples = np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+    return resample(trim_silence(Audio(samples, voice.config.sample_rate)), rate)
+
+
+def espeak_say(text: str, path: Path, voice: str = "en-us", wpm: int = 150, rate: int = 16000) -> Audio:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text], check=True)
+    return resample(read_wav(path), rate)
+
+
+def say(text: str, voice: str, folder: Path, rate: int = 16000) -> Audio:
+    """`text` in `voice`: a Piper variant name or an espeak-ng voice."""
+    if family(voice) == "piper":
+        return piper_say(text, voice, rate)
+    return espeak_say(text, Path(folder) / "say.wav", voice, rate=rate)
+
+
+def pcm(audio: Audio) -> np.ndarray:
+    """16 kHz int16, what the microphone delivers."""
+    return (np.clip(resample(audio, 16000).samples, -1, 1) * 32767).astype(np.int16)
+
+
+@lru_cache(maxsize=4)
+def _talkers(rate: int) -> tuple[np.ndarray, ...]:
+    variants = list(PIPER_VARIANTS)
+    return tuple(piper_say(" ".join(CHATTER[i:] + CHATTER[:i]), variants[i % len(variants)], rate).samples
+                 for i in range(len(CHATTER)))
+
+
+def babble(n: int, rate: int = 16000, seed: int = 0) -> np.ndarray:
+    """`n` samples of six Piper talkers at once, each from a random point of its chatter."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(n, np.float32)
+    for talker in _talkers(rate):
+        loop = np.tile(talker, n // len(talker) + 2)
+        start = int(rng.integers(0, len(talker)))
+        out += loop[start: start + n]
+    return out / np.sqrt(len(CHATTER))
+
+
+def with_babble(speech: Audio, snr_db: float, seed: int = 0) -> Audio:
+    """`speech` with babble mixed in at `snr_db` (power over the whole clip)."""
+    noise = babble(len(speech.samples), speech.rate, seed)
+    gain = np.sqrt(np.mean(speech.samples ** 2) / (np.mean(noise ** 2) * 10 ** (snr_db / 10)))
+    return Audio((speech.samples + gain * noise).astype(np.float32), speech.rate)
+
+
+def word_accuracy(said: list[str], heard: list[str]) -> float:
+    """1 - word error rate over all lines (words normalised as the matcher does), floored at 0."""
+    from rapidfuzz.distance import Levenshtein
+
+    from assistant.normalize import normalize
+
+    errors = words = 0
+    for ref, hyp in zip(said, heard):
+        r, h = normalize(ref).split(), normalize(hyp).split()
+        errors += Levenshtein.distance(r, h)
+        words += len(r)
+    return max(0.0, 1 - errors / max(1, words))
