@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.content import BUILTIN, SYSTEM_RESPONSES, Content, load_content
 from assistant.dialogue import Dialogue, DialogueSettings
 from assistant.intents import Catalogue, ambiguous_sentences, load_catalogue
+from assistant.encoder import MiniLMEncoder
+from assistant.errors import EncoderError
 from assistant.matcher import Matcher, MatchSettings
-from assistant.semantic import WordLlamaEmbedder
+from assistant.safety import SafetyNet
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS_DIR = ROOT / "intents"
@@ -35,7 +38,19 @@ class Assistant:
 def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:
     catalogue = load_catalogue(paths.intents)
     content = load_content(paths.content)
-    return Assistant(catalogue, content, Matcher(catalogue, match, WordLlamaEmbedder()))
+    return Assistant(catalogue, content, Matcher(catalogue, match, *understanding()))
+
+
+def understanding() -> tuple[MiniLMEncoder | None, SafetyNet | None]:
+    """The sentence encoder and the safety net over it; without them (a damaged install), a loud
+    warning, and only the fuzzy matcher and the safety phrases serve."""
+    try:
+        encoder = MiniLMEncoder()
+        return encoder, SafetyNet(encoder=encoder.name)
+    except EncoderError as exc:
+        logging.getLogger("assistant").warning("%s. Until then only the fuzzy matcher and the safety "
+                                               "phrases are used: danger in words they do not list is missed", exc)
+        return None, None
 
 
 def check(assistant: Assistant) -> list[str]:

@@ -99,14 +99,15 @@ class Content:
 
 REQUIRED_RESPONSES = ("greeting", "reprompt", "help_after_misses", "error", "next", "previous", "repeat",
                       "stop", "resume", "slower", "faster", "help", "goodbye", "yes", "no",
-                      "end_of_guide", "offer_next_step", "step_out_of_range", "break_done", "unsafe_note")
+                      "end_of_guide", "offer_next_step", "step_out_of_range", "break_done", "unsafe_note",
+                      "greeting_reply", "distress", "distress_talk", "safety_check", "safety_check_safe")
 # Intents answered by a whole content file or list rather than a key of their own name.
 BUILTIN = {"take_break": "breathing.yaml", "safety": "safety.yaml", "explain_step": "guide.yaml steps",
            "list_steps": "guide.yaml overview"}
 # Responses that are the assistant's own lines, not answers to an intent of the same name.
 SYSTEM_RESPONSES = frozenset({"greeting", "reprompt", "help_after_misses", "error",
                               "end_of_guide", "offer_next_step", "step_out_of_range", "break_done",
-                              "unsafe_note"})
+                              "unsafe_note", "greeting_reply", "distress_talk", "safety_check", "safety_check_safe"})
 
 
 def _text(check: yamlfile.Checker, value, line, what) -> str:

@@ -17,6 +17,7 @@ from assistant.normalize import number_words
 
 log = logging.getLogger(__name__)
 
+SAFETY_CHECK = "safety_check"  # the verdict on uncertain danger: one caring question
 RATE_STEP = 1.2  # each "slower"/"faster" divides/multiplies the speaking rate by this
 RATE_LIMITS = (0.5, 2.0)  # slowest and fastest rate, as a multiple of the configured rate
 
@@ -94,8 +95,8 @@ class Dialogue:
         if intent is None:
             return self._miss()
         question, s.question = s.question, None
-        if intent == "safety":
-            return self._safety()
+        if intent == "safety" or (intent == SAFETY_CHECK and question is not None and question[0] == SAFETY_CHECK):
+            return self._safety()  # a second uncertain sign of danger, right after asking, is enough
         if intent in ("yes", "no") and question is not None:
             return self._answer(question, intent == "yes")
         handler = getattr(self, f"_on_{intent}", None)
@@ -144,8 +145,14 @@ class Dialogue:
     def _answer(self, question: tuple[str, object], yes: bool) -> Reply:
         kind, value = question
         intent = "yes" if yes else "no"
+        if kind == SAFETY_CHECK:  # "are you safe right now?"
+            return self._safety() if not yes else Reply(self._say("safety_check_safe"), intent)
+        if kind == "distress" and not yes:
+            return Reply(self._say("distress_talk"), intent)
         if not yes:
             return Reply(self._say("no"), intent)
+        if kind == "distress":
+            return self._on_take_break(IntentMatch("take_break", 100.0))
         if kind == "step":
             return self._step(int(value))
         if kind == "time_out":
@@ -166,6 +173,21 @@ class Dialogue:
                 lines.append(f"{res.name}: {res.contact}. {res.about[:1].upper()}{res.about[1:]}.")
         lines.append(c.safety_close)
         return Reply(" [pause] ".join(lines), "safety")
+
+    def _ask(self, kind: str, key: str, intent: str) -> Reply:
+        """One short question; the yes or no that follows answers it."""
+        text = self._say(key)
+        self.session.question = (kind, None)
+        return Reply(text, intent, question=text)
+
+    def _on_safety_check(self, m: IntentMatch) -> Reply:
+        return self._ask(SAFETY_CHECK, "safety_check", SAFETY_CHECK)
+
+    def _on_distress(self, m: IntentMatch) -> Reply:
+        return self._ask("distress", "distress", "distress")
+
+    def _on_greeting(self, m: IntentMatch) -> Reply:
+        return Reply(self._say("greeting_reply"), "greeting")
 
     def _on_take_break(self, m: IntentMatch) -> Reply:
         c = self.content

@@ -34,3 +34,7 @@ class InputError(AssistantError):
 
 class ConfigError(DataFileError):
     """The config file (~/.config/assistant/config.yaml or --config) is invalid."""
+
+
+class EncoderError(AssistantError):
+    """The sentence encoder (model file, tokenizer, onnxruntime) cannot be loaded."""

@@ -1,12 +1,13 @@
-"""The intent stage: rapidfuzz over the expanded sentences, helped by word embeddings.
+"""The intent stage: rapidfuzz over the expanded sentences, helped by a sentence encoder.
 
 For every intent two scores (0-100) are taken from its closest sentence:
   fuzzy    the larger of rapidfuzz's ratio on the words as said and on the words sorted
            (tolerant of slips of the ear and of word order);
-  semantic cosine similarity of WordLlama embeddings (tolerant of new phrasings).
+  semantic cosine similarity of all-MiniLM-L6-v2 sentence embeddings (tolerant of new phrasings).
 The intent's score is their weighted mean. An intent's `phrases` (used for safety) decide
-it wherever they occur in what was said. `safety` is decided first: when its score
-reaches `safety_threshold` it wins over everything. Otherwise the best intent needs
+it wherever they occur in what was said. `safety` is decided first: by a phrase, then by the
+safety net over the same embedding (assistant/safety.py: `safety` when sure, `safety_check`, one
+caring question, when unsure), then when its score reaches `safety_threshold`. Otherwise the best intent needs
 `threshold` and a lead of `margin` over the runner-up, or the answer is None (a kind
 reprompt beats a wrong guess). Slots come from the words said (a list value or a number
 heard in the utterance), else from the closest sentence.
@@ -24,18 +25,22 @@ from rapidfuzz import fuzz, process
 from assistant.intents import GAP, Catalogue, Phrase, Sentence
 from assistant.messages import IntentMatch
 from assistant.normalize import normalize, numbers_in
-from assistant.semantic import Embedder
+from assistant.safety import SAFETY_CHECK, SafetyNet
+from assistant.encoder import Embedder, cached_embeddings
 
 SAFETY = "safety"
+PHRASE_DOUBT = 0.25  # a safety phrase is asked about when the net's probability is below this share of `unsure`
 
 
 @dataclass(frozen=True)
 class MatchSettings:
-    threshold: float = 66.0  # score 0-100 the best intent needs
-    margin: float = 4.0  # score points the best intent must lead the runner-up by
+    threshold: float = 62.0  # score 0-100 the best intent needs
+    margin: float = 0.0  # score points the best intent must lead the runner-up by
     safety_threshold: float = 78.0  # score 0-100 at which safety wins over every other intent
     safety_floor: float = 74.0  # score 0-100 safety needs when it is merely the best intent
-    fuzzy_weight: float = 0.5  # 0-1: share of the fuzzy score; the rest is the semantic score
+    fuzzy_weight: float = 0.4  # 0-1: share of the fuzzy score; the rest is the semantic score
+    safety_sure: float | None = None  # 0-1: net probability for the safety answer; None = as trained
+    safety_unsure: float | None = None  # 0-1: net probability for the safety question; None = as trained
 
 
 class IntentRecognizer(Protocol):
@@ -48,8 +53,9 @@ def _sorted_words(text: str) -> str:
 
 class Matcher:
     def __init__(self, catalogue: Catalogue, settings: MatchSettings = MatchSettings(),
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, safety_net: SafetyNet | None = None) -> None:
         self.catalogue = catalogue
+        self.safety_net = safety_net
         self.settings = settings
         sentences = catalogue.sentences
         self.intents = sorted({s.intent for s in sentences} | {p.intent for p in catalogue.phrases})
@@ -57,7 +63,7 @@ class Matcher:
         self._texts = [s.text for s in sentences]
         self._sorted = [_sorted_words(t) for t in self._texts]
         self._embedder = embedder
-        self._vectors = embedder.embed(self._texts) if embedder is not None else None
+        self._vectors = cached_embeddings(embedder, self._texts) if embedder is not None else None
         self._safety = self.intents.index(SAFETY) if SAFETY in self.intents else None
         self._phrases = self._slot_phrases(sentences)
         self._triggers: dict[str, str] = {}  # phrase -> intent
@@ -132,7 +138,7 @@ class Matcher:
 
     def with_catalogue(self, catalogue: Catalogue) -> "Matcher":
         """A matcher for another catalogue (an edited intents/), with these settings and embedder."""
-        return Matcher(catalogue, self.settings, self._embedder)
+        return Matcher(catalogue, self.settings, self._embedder, self.safety_net)
 
     def _slot_phrases(self, sentences: tuple[Sentence, ...]) -> dict[str, dict[str, list[tuple[re.Pattern, object]]]]:
         """intent -> slot -> [(phrase pattern, value)], longest phrase first, from the list values."""
@@ -145,7 +151,11 @@ class Matcher:
                     out[s.intent][slot] = [(re.compile(rf"\b{re.escape(p)}\b"), v) for p, v in ordered]
         return out
 
-    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def embed(self, query: str) -> np.ndarray | None:
+        """The query's sentence embedding (None without an encoder)."""
+        return self._embedder.embed([query])[0] if self._embedder is not None else None
+
+    def scores(self, query: str, vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per intent: combined, fuzzy and semantic scores; and per sentence fuzzy scores."""
         n = len(self.intents)
         r = process.cdist([query], self._texts, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
@@ -155,7 +165,9 @@ class Matcher:
         np.maximum.at(fuzzy, self._intent_of, per_sentence)
         if self._vectors is None:
             return fuzzy, fuzzy, fuzzy, per_sentence
-        sims = self._vectors @ self._embedder.embed([query])[0] * 100.0
+        if vector is None:
+            vector = self.embed(query)
+        sims = self._vectors @ vector * 100.0
         semantic = np.full(n, -100.0, dtype=np.float32)
         np.maximum.at(semantic, self._intent_of, sims)
         w = self.settings.fuzzy_weight
@@ -165,14 +177,25 @@ class Matcher:
         query = normalize(text)
         if not query:
             return IntentMatch(None, 0.0, stage="empty")
-        combined, fuzzy, _, per_sentence = self.scores(query)
+        vector = self.embed(query)
+        combined, fuzzy, _, per_sentence = self.scores(query, vector)
         trigger, excepted = self._phrases_said(query)
         if trigger is not None:
+            if trigger == SAFETY and self.safety_net is not None and vector is not None:
+                # A danger phrase the net finds no danger around ("he shot me a look") is asked about.
+                p = float(self.safety_net.probability(vector.reshape(1, -1))[0])
+                if p < self.safety_net.unsure * PHRASE_DOUBT:
+                    return IntentMatch(SAFETY_CHECK, round(100.0 * p, 1), stage="phrase_doubted")
             return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
         order = np.argsort(-combined)
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
         s = self.settings
         exact = fuzzy[top] >= 100.0
+        if self.safety_net is not None and vector is not None and not (exact and top != self._safety):
+            verdict = self.safety_net.verdict(vector, SAFETY in excepted, s.safety_sure, s.safety_unsure)
+            if verdict.outcome is not None:
+                return IntentMatch(verdict.outcome, round(100.0 * verdict.probability, 1),
+                                   runner_up=self.intents[top], stage="safety_net")
         if self._safety is not None and fuzzy[self._safety] < 100.0 and SAFETY in excepted:
             # A figure of speech ("killing it at work") vetoes safety by mere resemblance.
             combined = combined.copy()

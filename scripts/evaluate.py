@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Score the matcher: top-1 on the dev set (per split) and false accepts on CLINC150 out-of-scope.
+"""Score the matcher: top-1 on the dev and blind sets (per split), false accepts on CLINC150
+out-of-scope, and the safety outcomes (answered, checked) on every labelled safety set.
 
-Usage: .venv/bin/python scripts/evaluate.py [--split tune|test|all] [--show-errors] [--threshold S] [--margin P]
+Usage: .venv/bin/python scripts/evaluate.py [--set dev|blind] [--split tune|test|all] [--safety]
+                                            [--show-errors] [--threshold S] [--margin P]
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 from assistant.app import build  # noqa: E402
 from assistant.matcher import MatchSettings  # noqa: E402
 
-DEV = ROOT / "tests" / "data" / "dev.tsv"
+DATA = ROOT / "tests" / "data"
+DEV = DATA / "dev.tsv"
+BLIND = DATA / "blind.tsv"
 OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
 
 
@@ -28,8 +32,8 @@ def read_tsv(path: Path) -> list[dict]:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def dev_rows(split: str = "all") -> list[dict]:
-    rows = read_tsv(DEV)
+def dev_rows(split: str = "all", path: Path = DEV) -> list[dict]:
+    rows = read_tsv(path)
     for r in rows:
         r["intent"] = None if r["intent"] == "null" else r["intent"]
         r["slots"] = json.loads(r["slots"])
@@ -46,6 +50,40 @@ def top1(matcher, rows) -> tuple[float, list[str]]:
     return 1 - len(errors) / max(1, len(rows)), errors
 
 
+def half(rows: list[dict], which: str) -> list[dict]:
+    """The tune (even rows) or test (odd rows) half of a set that has no split column."""
+    return rows[0::2] if which == "tune" else rows[1::2] if which == "test" else rows
+
+
+def safety_sets() -> dict[str, list[tuple[str, bool]]]:
+    """Every labelled safety set as (text, is danger), the held-out halves marked `test`."""
+    sets = {"danger.tsv": [(r["text"], True) for r in read_tsv(DATA / "danger.tsv")],
+            "everyday.tsv": [(r["text"], False) for r in read_tsv(DATA / "everyday.tsv")]}
+    for name in ("safety_test", "safety_blind"):
+        rows = read_tsv(DATA / f"{name}.tsv")
+        for which in ("tune", "test"):
+            sets[f"{name}.tsv {which}"] = [(r["text"], r["label"] == "danger") for r in half(rows, which)]
+    for which in ("tune", "test"):
+        sets[f"blind.tsv {which}"] = [(r["text"], r["intent"] == "safety") for r in dev_rows(which, BLIND)]
+    sets["CLINC150"] = [(r["text"], False) for r in read_tsv(OOS)]
+    return sets
+
+
+def safety_outcomes(matcher, rows: list[tuple[str, bool]]) -> dict:
+    """Danger answered / answered or checked, everyday answered / checked: counts and misses."""
+    out = {"danger": 0, "everyday": 0, "danger_answered": 0, "danger_checked": 0,
+           "everyday_answered": 0, "everyday_checked": 0, "errors": []}
+    for text, danger in rows:
+        intent = matcher.match(text).intent
+        kind = "danger" if danger else "everyday"
+        out[kind] += 1
+        if intent in ("safety", "safety_check"):
+            out[f"{kind}_{'answered' if intent == 'safety' else 'checked'}"] += 1
+        if (danger and intent != "safety") or (not danger and intent in ("safety", "safety_check")):
+            out["errors"].append(f"{'danger' if danger else 'everyday'} {text!r} -> {intent}")
+    return out
+
+
 def false_accepts(matcher, rows) -> tuple[float, list[str]]:
     errors = []
     for r in rows:
@@ -57,7 +95,9 @@ def false_accepts(matcher, rows) -> tuple[float, list[str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--set", default="dev", choices=["dev", "blind"])
     ap.add_argument("--split", default="tune", choices=["tune", "test", "all"])
+    ap.add_argument("--safety", action="store_true", help="the safety outcomes of every labelled set instead")
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--margin", type=float)
@@ -68,9 +108,21 @@ def main() -> int:
     if args.margin is not None:
         settings = replace(settings, margin=args.margin)
     app = build(match=settings)
-    acc, errs = top1(app.matcher, dev_rows(args.split))
+    if args.safety:
+        for name, rows in safety_sets().items():
+            if args.split != "all" and name.endswith(("tune", "test")) and not name.endswith(args.split):
+                continue
+            o = safety_outcomes(app.matcher, rows)
+            d, e = max(1, o["danger"]), max(1, o["everyday"])
+            print(f"{name:22s} danger {o['danger']:4d}: answered {o['danger_answered'] / d:6.1%}, or checked "
+                  f"{(o['danger_answered'] + o['danger_checked']) / d:6.1%} | everyday {o['everyday']:4d}: answered "
+                  f"{o['everyday_answered'] / e:5.1%}, checked {o['everyday_checked'] / e:5.1%}")
+            if args.show_errors and not name.endswith("test"):
+                print("\n".join("    " + x for x in o["errors"]))
+        return 0
+    acc, errs = top1(app.matcher, dev_rows(args.split, BLIND if args.set == "blind" else DEV))
     fa, fas = false_accepts(app.matcher, read_tsv(OOS))
-    print(f"dev[{args.split}] top-1 {acc:.1%} ({len(errs)} wrong); CLINC150 out-of-scope false accepts {fa:.2%} ({len(fas)})")
+    print(f"{args.set}[{args.split}] top-1 {acc:.1%} ({len(errs)} wrong); CLINC150 out-of-scope false accepts {fa:.2%} ({len(fas)})")
     if args.show_errors:
         print("\n".join(errs))
         print("-- false accepts --")

@@ -1,0 +1,70 @@
+"""Danger said in words nobody listed: a small learned net over the sentence embedding.
+
+The phrases in intents/safety.yaml decide danger they name, wherever it is said. This stage
+reaches the rest: a one-hidden-layer net (trained by scripts/train_safety.py on thousands of
+labelled danger statements and hard everyday negatives, weights in assistant/data/safety_net.npz)
+gives the probability that an utterance describes danger. Three outcomes, like a counsellor:
+
+  p >= sure    `safety`: the full safety answer, at once;
+  p >= unsure  `safety_check`: one caring question ("Are you safe right now?");
+  otherwise    nothing: the intents decide.
+
+A figure of speech from the `except` list ("killing it at work") lowers a sure verdict to the
+question; it never silences it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import EncoderError
+
+NET = Path(__file__).resolve().parent / "data" / "safety_net.npz"
+SAFETY, SAFETY_CHECK = "safety", "safety_check"
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    outcome: str | None  # "safety", "safety_check" or None
+    probability: float  # 0-1, the net's estimate that danger was described
+
+
+class SafetyNet:
+    """p(danger | sentence embedding), with the two thresholds it was tuned with."""
+
+    def __init__(self, path: Path = NET, encoder: str | None = None) -> None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                self._w1, self._b1 = data["w1"], data["b1"]
+                self._w2, self._b2 = data["w2"], data["b2"]
+                self.sure = float(data["sure"])
+                self.unsure = float(data["unsure"])
+                self.encoder = str(data["encoder"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise EncoderError(f"the safety net {path} cannot be read ({exc}); reinstall with `make setup` "
+                               "or rebuild it with scripts/train_safety.py") from None
+        if encoder is not None and encoder != self.encoder:
+            raise EncoderError(f"the safety net {path} was trained on {self.encoder} embeddings, not {encoder}; "
+                               "rebuild it with scripts/train_safety.py")
+        self.digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+    def probability(self, vectors: np.ndarray) -> np.ndarray:
+        """One probability per row of sentence embeddings."""
+        hidden = np.maximum(vectors @ self._w1 + self._b1, 0.0)
+        logits = (hidden @ self._w2 + self._b2).reshape(-1)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def verdict(self, vector: np.ndarray, excepted: bool = False, sure: float | None = None,
+                unsure: float | None = None) -> SafetyVerdict:
+        p = float(self.probability(vector.reshape(1, -1))[0])
+        sure = self.sure if sure is None else sure
+        unsure = self.unsure if unsure is None else unsure
+        if p >= sure and not excepted:
+            return SafetyVerdict(SAFETY, p)
+        if p >= unsure:
+            return SafetyVerdict(SAFETY_CHECK, p)
+        return SafetyVerdict(None, p)
