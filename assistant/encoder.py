@@ -145,13 +145,16 @@ def cached_embeddings(encoder: Embedder, texts: Sequence[str], folder: Path | No
             return vectors
     except (OSError, ValueError):
         pass
-    shown = [0]
+    shown = [-1]
+    live = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
-        if total >= 500 and (done - shown[0] >= total // 10 or done == total):
-            shown[0] = done
-            print(f"\rassistant: embedding {total:,} intent sentences once (cached after): "
-                  f"{done * 100 // total}%", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        percent = done * 100 // total
+        if total < 500 or (percent - shown[0] < 10 and done != total) or (not live and 0 < shown[0] and done != total):
+            return
+        shown[0] = percent
+        print(f"\rassistant: embedding {total:,} intent sentences once (cached after): {percent}%",
+              end="\n" if done == total or not live else "", file=sys.stderr, flush=True)
 
     vectors = encoder.embed(texts, progress=progress) if isinstance(encoder, MiniLMEncoder) else encoder.embed(texts)
     try:

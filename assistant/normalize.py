@@ -106,6 +106,7 @@ def normalize(text: str) -> str:
 
 
 _NUMBER_VALUES = {number_words(n): n for n in range(1, 100)}
+_ORDINALS = frozenset(ordinal_words(n) for n in range(1, 100))
 _NUMBER_VALUES.update({ordinal_words(n): n for n in range(1, 100)})
 
 
@@ -119,6 +120,8 @@ def numbers_in(normalized: str) -> list[int]:
         if two in _NUMBER_VALUES and i + 1 < len(words):
             found.append(_NUMBER_VALUES[two])
             i += 2
+        elif words[i] == "one" and i and words[i - 1] in _ORDINALS:
+            i += 1  # "the fifth one" is five, not five and one
         elif words[i] in _NUMBER_VALUES:
             found.append(_NUMBER_VALUES[words[i]])
             i += 1

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from assistant.encoder import cache_dir
 from tests.conftest import ROOT
 from tests.pulse import PulseServer
 
@@ -21,14 +22,14 @@ def watched(tmp_path):
     (tmp_path / "pulse").mkdir()
     server = PulseServer(tmp_path / "pulse")
     env = dict(server.env, HOME=str(dirs["home"]), TMPDIR=str(dirs["tmp"]), XDG_CONFIG_HOME=str(dirs["home"] / ".config"),
-               XDG_CACHE_HOME=str(dirs["home"] / ".cache"), PYTHONDONTWRITEBYTECODE="1")
+               XDG_CACHE_HOME=str(cache_dir().parent), PYTHONDONTWRITEBYTECODE="1")
     yield dirs, env
     server.stop()
 
 
 def files_in(dirs) -> list[str]:
     # ~/.config/pulse/cookie is libpulse's own (the audio system's client key), not the assistant's
-    return sorted(str(p) for d in dirs.values() for p in d.rglob("*") 
+    return sorted(str(p) for d in dirs.values() for p in d.rglob("*")
                   if ".config/pulse" not in str(p) and not str(p).endswith("home/.config"))
 
 
