@@ -17,11 +17,13 @@ from assistant.audio import write_wav
 from assistant.content import Content
 from assistant.messages import Reply
 from assistant.playback import Player, Timeline
-from assistant.speech import Renderer, VoiceSettings, lay_part, lay_text, rate_for, spoken_parts
+from assistant.speech import Renderer, VoiceSettings, lay_part, lay_text, opening, rate_for, spoken_parts
 
 log = logging.getLogger(__name__)
 
 OUT_RATE = 22050  # hertz: the rate of espeak-ng and of medium Piper voices, so speech is not resampled
+LOOKAHEAD = 2.5  # seconds: the next part of a reply is rendered once playback is this close to it
+MARGIN = 0.15  # seconds: a part rendered too late to start on time starts this soon after now (past the output buffer)
 
 
 class Speaker:
@@ -56,29 +58,40 @@ class Speaker:
     # -- live -----------------------------------------------------------------------------
     def say(self, text: str, multiple: float = 1.0) -> None:
         """Start speaking `text` (pause marks honoured); returns once the first words sound.
-        Sentence by sentence: the first is rendered alone and plays while the rest render."""
+        Sentence by sentence: the first (its first clause, when long) is rendered alone and
+        plays while the rest render."""
         assert self.player is not None
         self.stop()
         self._reply += 1
         reply = self._reply
         started = time.perf_counter()
         rate = rate_for(self.settings, multiple)
-        parts = spoken_parts(text)
+        parts = opening(spoken_parts(text))
         timeline = Timeline(OUT_RATE)
         words, pause = parts[0]
         t = lay_part(timeline, 0.0, words, self.renderer, rate) + pause
         self.player.play(timeline)
-        self.first_audio_s = time.perf_counter() - started
+        playing = time.perf_counter()
+        self.first_audio_s = playing - started
 
         def lay_rest() -> None:
             at = t
             for words, pause in parts[1:]:
-                if self._closed.is_set() or self._reply != reply:
+                # just in time: a reply cut short is not rendered to its end, and the renderer is
+                # free at once for the next reply's first words
+                while at - (time.perf_counter() - playing) > LOOKAHEAD and self._current(reply):
+                    time.sleep(0.05)
+                if not self._current(reply):
                     break
+                at = max(at, time.perf_counter() - playing + MARGIN)  # never laid where playback has passed
                 at = lay_part(timeline, at, words, self.renderer, rate) + pause
             timeline.close()
 
         self._background(lay_rest)
+
+    def _current(self, reply: int) -> bool:
+        """Whether reply number `reply` is still the one being spoken."""
+        return not self._closed.is_set() and self._reply == reply and (self.player is None or self.player.playing)
 
     def breathe(self, pattern: str, cycles: int, tones: bool = False, multiple: float = 1.0) -> None:
         """Start a paced breathing break; returns once the intro sounds."""

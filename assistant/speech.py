@@ -262,6 +262,20 @@ def spoken_parts(text: str) -> list[tuple[str, float]]:
     return out
 
 
+CLAUSE_GAP = 0.25  # seconds after a first clause said alone (about the pause a voice makes at a comma)
+FIRST_WORDS = 6  # a first sentence of more words starts with its first clause alone
+
+
+def opening(parts: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """`parts` with a long first sentence cut after its first clause, so that the voice starts
+    after rendering a few words (a reply's first sound waits for its first part only)."""
+    words, pause = parts[0]
+    comma = re.search(r"[,;:]\s+", words)
+    if len(words.split()) > FIRST_WORDS and comma and len(words[:comma.start()].split()) >= 2:
+        return [(words[:comma.start() + 1], CLAUSE_GAP), (words[comma.end():], pause), *parts[1:]]
+    return parts
+
+
 def lay_text(timeline, at: float, text: str, renderer: Renderer, rate: int) -> float:
     """Place `text` on `timeline` from `at` seconds, sentence by sentence, honouring its pause
     marks; returns the end."""

@@ -1,5 +1,5 @@
-"""The spoken-accuracy benchmark (scripts/bench/spoken/): real espeak-ng renders, real noise,
-real PocketSphinx decodes, on a handful of phrases."""
+"""The spoken-accuracy benchmark (scripts/bench/spoken/): real espeak-ng and Piper renders, real
+noise, real PocketSphinx decodes, on a handful of phrases."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def engines(app):
 
 @pytest.fixture(scope="module")
 def results(app, engines):
-    return accuracy.spoken_accuracy(app, engines, rows(), ["en-us"], [None])
+    return accuracy.spoken_accuracy(app, engines, rows(), ["en-us", "joe"], [None])  # one voice of each family
 
 
 @pytest.mark.parametrize("kind", ["babble", "pink"])
@@ -93,16 +93,20 @@ def test_render_caches_on_disk(tmp_path):
     assert second_s < first_s
     audio.render("let us slow this down", "en-us", cache=tmp_path)  # the voice is part of the key
     assert audio.RENDERS == before + 2 and len(list(tmp_path.rglob("*.wav"))) == 2
+    piper = audio.render("let us slow this down", "joe-slow", cache=tmp_path)  # a Piper variant, cached alike
+    assert audio.RENDERS == before + 3 and piper.rate == 22050
+    assert np.array_equal(audio.render("let us slow this down", "joe-slow", cache=tmp_path).samples, piper.samples)
+    assert audio.RENDERS == before + 3
 
 
 def test_biased_pocketsphinx_gets_most_clean_phrases_right(results):
     biased = [r for r in results if r["label"] == "pocketsphinx biased"]
-    assert len(biased) == 1
-    r = biased[0]
-    assert (r["engine"], r["biased"], r["voice"], r["snr"], r["n"]) == ("pocketsphinx", True, "en-us", None, 6)
-    assert r["correct"] >= 4, r["errors"]
-    assert r["accuracy"] == pytest.approx(r["correct"] / 6)
-    assert r["decode_ms"] > 0 and r["xrt"] > 0
+    assert [(r["voice"], r["family"]) for r in biased] == [("en-us", "espeak"), ("joe", "piper")]
+    for r in biased:
+        assert (r["engine"], r["biased"], r["snr"], r["n"]) == ("pocketsphinx", True, None, 6)
+        assert r["correct"] >= 4, r["errors"]
+        assert r["accuracy"] == pytest.approx(r["correct"] / 6)
+        assert r["decode_ms"] > 0 and r["xrt"] > 0
     free = next(r for r in results if r["label"] == "pocketsphinx free")
     assert free["biased"] is False and free["second_pass"] == 0
     typed = results[0]
@@ -112,34 +116,38 @@ def test_biased_pocketsphinx_gets_most_clean_phrases_right(results):
 def test_markdown_table_has_the_expected_columns(results):
     lines = table.markdown_table(results + [{"label": "vosk", "engine": "vosk", "skipped": "no English model found"}],
                                   command="scripts/bench/spoken --test")
-    assert "`scripts/bench/spoken --test`" in lines[0] and "6 dev phrases" in lines[0] and "en-us" in lines[0]
+    assert "`scripts/bench/spoken --test`" in lines[0] and "6 dev phrases" in lines[0]
+    assert "espeak-ng at 150 wpm: en-us" in lines[0] and "Piper voice joe at several length and noise scales: joe" in lines[0]
     header = [c.strip() for c in lines[2].strip("|").split("|")]
-    assert header == ["engine", "intent-biased", "SNR", "accuracy (mean of voices)", "worst voice",
+    assert header == ["engine", "intent-biased", "voice family", "SNR", "accuracy (mean of voices)", "worst voice",
                       "biased / free-form", "out-of-scope given an intent",
                       "biased pass rejected, decoded again free-form", "decode ms after audio end (median)",
                       "processing / audio length (median)"]
     body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[4:]]
     assert all(len(cells) == len(header) for cells in body)
-    assert [c[:3] for c in body] == [["typed text (ceiling)", "-", "-"], ["pocketsphinx", "yes", "clean"],
-                                     ["pocketsphinx", "no", "clean"], ["vosk", "-", "-"]]
-    assert body[0][3] == "100.0%"
-    assert body[1][3].endswith("%") and body[2][3].endswith("%")
-    assert body[1][5].endswith("x") or (body[1][5] == "-" and body[2][3] == "0.0%")  # biased / free-form
-    assert "no English model found" in body[3][3]
+    assert [c[:4] for c in body] == [["typed text (ceiling)", "-", "-", "-"],
+                                     ["pocketsphinx", "yes", "espeak", "clean"], ["pocketsphinx", "no", "espeak", "clean"],
+                                     ["pocketsphinx", "yes", "piper", "clean"], ["pocketsphinx", "no", "piper", "clean"],
+                                     ["vosk", "-", "-", "-"]]
+    assert body[0][4] == "100.0%"
+    assert all(b[4].endswith("%") for b in body[1:5])
+    for biased, free in ((body[1], body[2]), (body[3], body[4])):  # biased / free-form within a family
+        assert biased[6].endswith("x") or (biased[6] == "-" and free[4] == "0.0%")
+    assert "no English model found" in body[5][4]
 
 
 def test_markdown_table_averages_over_voices_and_names_the_worst():
     def row(voice, correct, label="ps biased", biased=True):
-        return {"label": label, "engine": "ps", "biased": biased, "voice": voice, "snr": 10.0, "n": 4,
+        return {"label": label, "engine": "ps", "biased": biased, "voice": voice, "family": "espeak", "snr": 10.0, "n": 4,
                 "correct": correct, "accuracy": correct / 4, "n_null": 1, "null_accepted": 1,
                 "second_pass": 1 if biased else 0, "decode_ms": 100.0, "xrt": 0.5, "errors": []}
 
     results = [row("a", 4), row("b", 2), row("a", 2, "ps free", False), row("b", 1, "ps free", False)]
     lines = table.markdown_table(results)
     biased, free = ([c.strip() for c in line.strip("|").split("|")] for line in lines[4:6])
-    assert biased[:6] == ["ps", "yes", "10 dB", "75.0%", "50.0% (b)", "2.00x"]
-    assert free[:6] == ["ps", "no", "10 dB", "37.5%", "25.0% (b)", "-"]
-    assert biased[6:8] == ["2/2", "25%"]
+    assert biased[:7] == ["ps", "yes", "espeak", "10 dB", "75.0%", "50.0% (b)", "2.00x"]
+    assert free[:7] == ["ps", "no", "espeak", "10 dB", "37.5%", "25.0% (b)", "-"]
+    assert biased[7:9] == ["2/2", "25%"]
 
 
 def test_quick_rows_cover_the_intents_and_voices_take_turns():

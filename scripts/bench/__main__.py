@@ -24,7 +24,7 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import ROOT, engines, matching, plot, safety, soak, speech, spoken, understanding, voice  # noqa: E402
+from bench import ROOT, engines, matching, plot, safety, soak, speech, spoken, tts, understanding, voice  # noqa: E402
 from bench.common import Run, machine, progress_printer  # noqa: E402
 
 from assistant.app import build  # noqa: E402
@@ -35,6 +35,7 @@ SECTIONS = [
     understanding.section,
     safety.section,
     speech.section,
+    tts.section,  # speech out per engine (Piper, pyttsx3)
     spoken.section,
     voice.section,
     plot.section,  # after voice: plots what it measured

@@ -1,4 +1,5 @@
-"""Measuring spoken accuracy: the dev phrases said by espeak-ng voices, in quiet and in noise,
+"""Measuring spoken accuracy: the dev phrases said by espeak-ng voices and by the Piper voice, in
+quiet and in noise,
 recognised by each engine with and without intent biasing, then matched to an intent.
 
 A phrase counts as right when the matcher, given the engine's transcript, picks the phrase's
@@ -19,10 +20,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from speech_material import PIPER_VARIANTS, family
+
 from .audio import add_noise, utterance
 
-# Two US voices (one female), two British (RP and Scottish), one Caribbean.
-VOICES = ("en-us", "en-us+f3", "en-gb-x-rp", "en-gb-scotland", "en-029")
+# espeak-ng: two US voices (one female), two British (RP and Scottish), one Caribbean; then the
+# neural Piper voice joe at four length and noise scales (scripts/speech_material.py).
+ESPEAK_VOICES = ("en-us", "en-us+f3", "en-gb-x-rp", "en-gb-scotland", "en-029")
+VOICES = ESPEAK_VOICES + tuple(PIPER_VARIANTS)
+QUICK_VOICES = ("en-us", "joe")  # one of each family
 SNRS: tuple[float | None, ...] = (None, 20.0, 10.0)  # None: clean
 
 
@@ -131,7 +137,8 @@ def spoken_accuracy(app, engines: dict, rows: list[dict], voices: Iterable[str],
     accuracy.) Engines with no such state (Vosk: a new recogniser per utterance) are untouched.
 
     Result keys:
-    label (the engines key), engine (its .name), biased, voice, snr, n, correct, accuracy,
+    label (the engines key), engine (its .name), biased, voice, family (espeak or piper), snr, n,
+    correct, accuracy,
     n_null / null_accepted (out-of-scope rows given an intent), second_pass (transcripts that
     came from the free-form pass of a biased engine), decode_ms (median time to finish after
     the audio ended, Transcript.decode_s), xrt (median processing time / audio length),
@@ -171,6 +178,7 @@ def spoken_accuracy(app, engines: dict, rows: list[dict], voices: Iterable[str],
                 a = acc[label]
                 results.append({
                     "label": label, "engine": engine.name, "biased": is_biased(engine), "voice": voice,
+                    "family": family(voice),
                     "snr": snr, "n": len(said), "correct": a["correct"],
                     "accuracy": a["correct"] / max(1, len(said)),
                     "n_null": sum(r["intent"] is None for r in said), "null_accepted": a["null_accepted"],

@@ -1,8 +1,10 @@
-"""Speech for the spoken-accuracy benchmark: dev phrases said by espeak-ng voices (rendered once,
-cached on disk), and the noise they are heard in.
+"""Speech for the spoken-accuracy benchmark: dev phrases said by espeak-ng voices and by the
+neural Piper voice (joe at several length and noise scales, scripts/speech_material.py),
+rendered once and cached on disk, and the noise they are heard in.
 
 Noise: babble of six espeak-ng talkers plus a pink floor (see add_noise). Renders are cached in
-.cache/spoken/ (keyed by voice, rate, text and espeak-ng version), so a rerun only decodes.
+.cache/spoken/ (keyed by voice, rate, text and the espeak-ng or piper-tts version), so a rerun
+only decodes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.audio import Audio, read_wav
+from speech_material import family, piper_say
+
+from assistant.audio import Audio, read_wav, write_wav
 
 from .. import ROOT
 
@@ -61,14 +65,29 @@ def _espeak_version() -> str:
     return out.stdout.strip()
 
 
+@lru_cache(maxsize=1)
+def _piper_version() -> str:
+    from importlib.metadata import version
+
+    from assistant.piper_tts import BUNDLED, BUNDLED_SHA256
+
+    return f"piper-tts {version('piper-tts')} {BUNDLED} {BUNDLED_SHA256[BUNDLED + '.onnx'][:12]}"
+
+
+PIPER_TAIL = 0.39  # seconds of silence after a Piper render, as espeak-ng ends its own
+
+
 def render(text: str, voice: str, rate: int = 150, cache: Path | None = None) -> Audio:
-    """`text` said by espeak-ng voice `voice` at `rate` words per minute (22,050 Hz mono).
+    """`text` said by `voice` (22,050 Hz mono): an espeak-ng voice at `rate` words per minute,
+    or a Piper variant of scripts/speech_material.py (its pace is the variant's; `rate` unused).
 
     Cached on disk in `cache` (default .cache/spoken/) under a hash of voice, rate, text and
-    the espeak-ng version; a hit reads the WAV back and runs no espeak-ng."""
+    the espeak-ng or piper-tts version; a hit reads the WAV back and renders nothing."""
     global RENDERS
     cache = CACHE if cache is None else Path(cache)
-    key = hashlib.sha1(f"{_espeak_version()}|{voice}|{rate}|{text}".encode()).hexdigest()
+    piper = family(voice) == "piper"
+    engine = _piper_version() if piper else _espeak_version()
+    key = hashlib.sha1(f"{engine}|{voice}|{rate}|{text}".encode()).hexdigest()
     path = cache / f"{key[:2]}/{key}.wav"
     if path.exists():
         return read_wav(path)
@@ -76,12 +95,17 @@ def render(text: str, voice: str, rate: int = 150, cache: Path | None = None) ->
     fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent)
     os.close(fd)
     try:
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", tmp, "--", text],
-                       check=True, capture_output=True, timeout=30)
+        if piper:
+            said = piper_say(text, voice, rate=22050)
+            write_wav(Path(tmp), Audio(np.concatenate([said.samples, np.zeros(round(PIPER_TAIL * said.rate),
+                                                                             np.float32)]), said.rate))
+        else:
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", tmp, "--", text],
+                           check=True, capture_output=True, timeout=30)
         RENDERS += 1
         audio = read_wav(Path(tmp))
         if not len(audio.samples):
-            raise RuntimeError(f"espeak-ng wrote no audio for {text!r} with voice {voice}")
+            raise RuntimeError(f"{'Piper' if piper else 'espeak-ng'} made no audio for {text!r} with voice {voice}")
         os.replace(tmp, path)  # atomic: parallel workers may render the same phrase
     finally:
         if os.path.exists(tmp):
@@ -94,7 +118,7 @@ LEAD_IN = 0.25  # seconds of silence before the words, as an endpointer hands ov
 
 def utterance(text: str, voice: str, rate: int = 150) -> Audio:
     """A dev row as the recogniser receives it: spoken by `voice` (contractions restored),
-    after LEAD_IN seconds of silence; espeak-ng already ends its renders with 0.39 s of silence."""
+    after LEAD_IN seconds of silence; renders already end with 0.39 s of silence."""
     audio = render(speakable(text), voice, rate)
     lead = np.zeros(round(LEAD_IN * audio.rate), np.float32)
     return Audio(np.concatenate([lead, audio.samples]), audio.rate)
