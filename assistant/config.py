@@ -25,6 +25,7 @@ KEYS: dict[str, tuple] = {
     "region": ("text",), "cycles": ("int", 1, 50),
     "threshold": ("number", 0, 100), "margin": ("number", 0, 100),
     "safety-threshold": ("number", 0, 100), "safety-floor": ("number", 0, 100),
+    "safety-sure": ("number", 0, 1), "safety-unsure": ("number", 0, 1),
     "endpoint": ("choice", tuple(SILENCE)), "silence": ("number", 0.2, 5),
     "guard": ("number", 0, 5), "barge-in": ("flag",), "safety-watch": ("flag",), "echo": ("number", 0, 100),
     "tone": ("flag",), "intents": ("path",), "content": ("path",),

@@ -38,6 +38,11 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
                    help="score 0-100 at which a safety sentence wins outright (default: %(default)s)")
     m.add_argument("--safety-floor", type=float, default=defaults.safety_floor, metavar="SCORE",
                    help="score 0-100 safety needs when it is merely the best intent (default: %(default)s)")
+    m.add_argument("--safety-sure", type=float, default=None, metavar="P",
+                   help="safety net probability 0-1 for the safety answer (default: as trained, "
+                        "assistant/data/safety_net.npz)")
+    m.add_argument("--safety-unsure", type=float, default=None, metavar="P",
+                   help="safety net probability 0-1 for asking 'are you safe right now?' (default: as trained)")
     d = parser.add_argument_group("dialogue")
     d.add_argument("--region", default=None, metavar="NAME",
                    help="region for safety resources: us, uk, intl (default: content/safety.yaml's)")
@@ -113,6 +118,9 @@ def settings(args: argparse.Namespace) -> tuple[Paths, MatchSettings, DialogueSe
     for flag in ("threshold", "margin", "safety_threshold", "safety_floor"):
         if not 0 <= getattr(match, flag) <= 100:
             raise InputError(f"--{flag.replace('_', '-')} must be between 0 and 100, got {getattr(match, flag):g}")
+    for flag in ("safety_sure", "safety_unsure"):
+        if getattr(match, flag) is not None and not 0 <= getattr(match, flag) <= 1:
+            raise InputError(f"--{flag.replace('_', '-')} must be a probability from 0 to 1, got {getattr(match, flag):g}")
     if args.cycles is not None and not 1 <= args.cycles <= 50:
         raise InputError(f"--cycles must be from 1 to 50, got {args.cycles}")
     return paths, match, DialogueSettings(region=args.region, cycles=args.cycles)
