@@ -3,19 +3,22 @@ from this run).
 
 Usage: .venv/bin/python scripts/bench [--quick] [--out BENCHMARKS.md]
 
-Sections, in order (one module each in scripts/bench/): intent matching (latency with the shipped
-intents and with synthetic catalogues of 1,000 / 10,000 / 100,000 sentences, beside a difflib
-baseline over the same sentences), understanding (accuracy on the frozen dev set, tune half and
-held-out half; false accepts on CLINC150 out-of-scope), safety (recall and false triggers), speech
-out (render cost, cue timing, live latency through a PulseAudio null sink), speech in (spoken
-accuracy per engine, espeak-ng voices in babble noise), the voice loop (end of speech to first
-audio, with the latency plot), start-up and memory per engine. The soak section that
+Sections, in order (one module each in scripts/bench/): intent matching (difflib, rapidfuzz alone,
+rapidfuzz + WordLlama and the shipped rapidfuzz + MiniLM + safety net side by side: match time,
+top-1 on the held-out halves, CLINC150 false accepts; then the shipped matcher with synthetic
+catalogues of 1,000 / 10,000 / 100,000 sentences), understanding (accuracy on the frozen dev set,
+tune half and held-out half; false accepts on CLINC150 out-of-scope), safety (answered and checked
+per labelled set, tune and held-out halves, beside the goals), speech out (render cost, cue timing,
+live latency through a PulseAudio null sink), speech in (spoken accuracy per engine, espeak-ng
+voices in babble noise), the voice loop (end of speech to first audio, with the latency plot),
+start-up (to ready with the encoder cache warm, and cold) and memory per engine. The soak section that
 `scripts/bench/soak --write` keeps in the file (between its markers) is carried over unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -47,7 +50,7 @@ SECTIONS = [
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions, sizes, voices and noise levels, CLINC150 every 4th query: about 2 minutes on 2 cores")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions, voices and noise levels, half the held-out CLINC150 queries: a few minutes on 2 cores")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write (default: %(default)s)")
     args = ap.parse_args(argv)
     progress = progress_printer()
@@ -57,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(app, args.quick, args.out, "scripts/bench" + (" --quick" if args.quick else ""), progress,
               time.perf_counter() - t)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         "# Benchmarks",
         "",
-        f"Machine: {machine()}. Date: {date}. Command: `{run.command}`.",
+        f"Machine: {machine()}. Date: {date}. Command: `{run.command}`. Load average (1, 5, 15 min) "
+        f"when it started: {load} (other work on the machine slows every timing below).",
         "Every figure below comes from that run; rerun the command to refresh this file.",
         "",
     ]

@@ -28,7 +28,7 @@ def section(run: Run) -> list[str]:
         "",
         "| out of scope | queries | false accepts |",
         "|---|---:|---:|",
-        f"| CLINC150 out-of-scope + 8 everyday domains{' (every 4th, --quick)' if run.quick else ''} | "
+        f"| CLINC150 out-of-scope + 8 everyday domains ({run.oos_label}) | "
         f"{len(run.oos):,} | {fa_rate:.2%} ({len(fa)}) |",
         "",
     ]
