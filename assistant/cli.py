@@ -116,7 +116,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     dialogue = app.dialogue(settings)
     options.check_region(dialogue)
     if args.audio is not None:
-        texts = [cli_voice.ask_audio(args, app)]
+        texts = [cli_voice.ask_audio(args, app)]  # an Utterance, with the recogniser's alternatives
     else:
         texts = options.lines(sys.stdin.buffer) if args.text == "-" else [args.text[:options.MAX_LINE]]
     for text in texts:

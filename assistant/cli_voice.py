@@ -16,6 +16,7 @@ from assistant.capture import CaptureSettings, Microphone
 from assistant.content import strip_pauses
 from assistant.endpoint import SILENCE, EndpointSettings
 from assistant.errors import AssistantError, InputError
+from assistant.messages import Utterance
 from assistant.playback import AudioUnavailable
 from assistant.recognize import transcribe
 from assistant.reload import Reloader
@@ -87,18 +88,20 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     t = transcribe(engine, audio)
     if args.json:
         print(json.dumps({"text": t.text, "engine": t.engine, "biased": t.biased,
-                          "decode_ms": round(t.decode_s * 1000, 1)}, ensure_ascii=False))
+                          "decode_ms": round(t.decode_s * 1000, 1), "alternatives": list(t.alternatives)},
+                         ensure_ascii=False))
     else:
         print(t.text)
     return 0
 
 
-def ask_audio(args: argparse.Namespace, app) -> str:
-    """The transcript of `ask --audio FILE`."""
+def ask_audio(args: argparse.Namespace, app) -> Utterance:
+    """What `ask --audio FILE` heard: the best hypothesis and the others."""
     audio = _read_audio(args.audio)
     engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
     print(f"assistant: {notice}", file=sys.stderr)
-    return transcribe(engine, audio).text
+    heard = transcribe(engine, audio)
+    return Utterance(heard.text, "voice", heard.alternatives)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:

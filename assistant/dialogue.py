@@ -72,7 +72,8 @@ class Dialogue:
     # -- one turn -----------------------------------------------------------------------
     def turn(self, utterance: Utterance | str) -> tuple[IntentMatch, Reply]:
         text = utterance.text if isinstance(utterance, Utterance) else utterance
-        match = self.matcher.match(text)
+        alternatives = utterance.alternatives if isinstance(utterance, Utterance) else ()
+        match = self.matcher.match_any((text, *alternatives)) if alternatives else self.matcher.match(text)
         return match, self.respond(match)
 
     def respond(self, match: IntentMatch) -> Reply:

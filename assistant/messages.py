@@ -12,6 +12,7 @@ class Utterance:
 
     text: str
     source: str = "text"  # "text" | "voice"
+    alternatives: tuple[str, ...] = ()  # the recogniser's other hypotheses, most likely first
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from assistant.errors import AssistantError
 log = logging.getLogger(__name__)
 
 RATE = 16000  # hertz: what both engines decode
+ALTERNATIVES = 4  # hypotheses kept beside the best one
 
 
 class RecognizerError(AssistantError):
@@ -44,6 +45,12 @@ class Transcript:
     engine: str  # "vosk" | "pocketsphinx"
     biased: bool  # True when the intent-biased pass produced it
     decode_s: float = 0.0  # seconds spent finishing the decode after the audio ended
+    alternatives: tuple[str, ...] = ()  # other hypotheses, most likely first (n-best, the other pass)
+
+    @property
+    def heard(self) -> tuple[str, ...]:
+        """Every distinct hypothesis, the best first: what the matcher considers."""
+        return tuple(dict.fromkeys(t for t in (self.text, *self.alternatives) if t))
 
 
 class Recognizer(Protocol):
@@ -76,6 +83,19 @@ def transcribe(recognizer: Recognizer, audio: Audio, chunk: float = 0.1) -> Tran
 
 def _words(text: str) -> str:
     return " ".join(w for w in text.lower().split() if w not in ("[unk]", "<unk>"))
+
+
+def _distinct(texts: Iterable[str], besides: str = "", limit: int = ALTERNATIVES) -> tuple[str, ...]:
+    out = [t for t in dict.fromkeys(texts) if t and t != besides]
+    return tuple(out[:limit])
+
+
+def _vosk_texts(result: str) -> list[str]:
+    """The hypotheses of a Vosk result, with or without SetMaxAlternatives."""
+    data = json.loads(result)
+    if "alternatives" in data:
+        return [_words(a.get("text", "")) for a in data["alternatives"]]
+    return [_words(data.get("text", ""))]
 
 
 # -- Vosk ---------------------------------------------------------------------------------------
@@ -116,6 +136,7 @@ class VoskEngine:
         rec = (self._vosk.KaldiRecognizer(self.model, RATE, grammar) if grammar
                else self._vosk.KaldiRecognizer(self.model, RATE))
         rec.SetWords(False)
+        rec.SetMaxAlternatives(ALTERNATIVES + 1)
         return rec
 
     def start(self) -> None:
@@ -126,22 +147,23 @@ class VoskEngine:
     def accept(self, pcm: np.ndarray) -> str:
         self._audio.append(pcm)
         if self._rec.AcceptWaveform(pcm.tobytes()):  # Vosk's own endpoint: keep the segment
-            self._segments.append(_words(json.loads(self._rec.Result()).get("text", "")))
+            self._segments.append(_vosk_texts(self._rec.Result())[0])
             return " ".join(t for t in self._segments if t)
         partial = _words(json.loads(self._rec.PartialResult()).get("partial", ""))
         return " ".join(t for t in [*self._segments, partial] if t)
 
     def finish(self) -> Transcript:
         t = time.perf_counter()
-        last = _words(json.loads(self._rec.FinalResult()).get("text", ""))
-        text = " ".join(x for x in [*self._segments, last] if x)
+        lasts = _vosk_texts(self._rec.FinalResult())
+        said = [" ".join(x for x in [*self._segments, last] if x) for last in lasts]
+        text, others = said[0], said[1:]
         biased = self.grammar is not None
         if biased and self._audio and not (text and self.second_opinion(text)):  # not a phrase: decode freely
             free = self._recognizer(None)
             free.AcceptWaveform(np.concatenate(self._audio).tobytes())
-            text = _words(json.loads(free.FinalResult()).get("text", ""))
-            biased = False
-        return Transcript(text, self.name, biased, time.perf_counter() - t)
+            frees = _vosk_texts(free.FinalResult())
+            text, others, biased = frees[0], [*frees[1:], text, *others], False
+        return Transcript(text, self.name, biased, time.perf_counter() - t, _distinct(others, text))
 
 
 # -- PocketSphinx -------------------------------------------------------------------------------
@@ -202,21 +224,33 @@ class PocketSphinxEngine:
     def finish(self) -> Transcript:
         t = time.perf_counter()
         self.decoder.end_utt()
-        hyp = self.decoder.hyp()
-        text = _words(hyp.hypstr) if hyp else ""
+        text, others = self._hypotheses()
         biased = self.biased
         if biased and self._audio and self.second_opinion is not None and not self.second_opinion(text):
-            text = self._free_pass()
-            biased = False
-        return Transcript(text, self.name, biased, time.perf_counter() - t)
+            free, free_others = self._free_pass()  # the intents' words did not fit: decode freely
+            text, others, biased = free, [*free_others, text, *others], False
+        return Transcript(text, self.name, biased, time.perf_counter() - t, _distinct(others, text))
 
-    def _free_pass(self) -> str:
+    def _hypotheses(self) -> tuple[str, list[str]]:
+        """The best hypothesis of the utterance just ended, and its n-best alternatives."""
+        hyp = self.decoder.hyp()
+        text = _words(hyp.hypstr) if hyp else ""
+        others = []
+        try:
+            for k, h in enumerate(self.decoder.nbest()):
+                if k >= 4 * ALTERNATIVES:  # the list repeats itself with fillers; enough
+                    break
+                others.append(_words(h.hypstr))
+        except Exception:  # noqa: BLE001 - n-best is a bonus; a search without a lattice has none
+            pass
+        return text, others
+
+    def _free_pass(self) -> tuple[str, list[str]]:
         self.decoder.activate_search("_default")
         try:
             self.decoder.start_utt()
             self.decoder.process_raw(np.concatenate(self._audio).tobytes(), False, True)
             self.decoder.end_utt()
-            hyp = self.decoder.hyp()
-            return _words(hyp.hypstr) if hyp else ""
+            return self._hypotheses()
         finally:
             self.decoder.activate_search("intents")

@@ -273,7 +273,7 @@ class VoiceLoop:
         t0 = time.perf_counter()
         transcript = self.recognizer.finish()
         t1 = time.perf_counter()
-        match = self.dialogue.matcher.match(transcript.text)
+        match = self.dialogue.matcher.match_any(transcript.heard)
         t2 = time.perf_counter()
         if not self._heeded(match.intent, transcript.text, during_speech):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"

@@ -111,3 +111,33 @@ def test_without_the_encoder_a_loud_warning_and_the_phrases_still_catch_danger(m
     assert len(warnings) == 1 and "gone.onnx" in warnings[0] and "make setup" in warnings[0]
     assert app.matcher.match("he hit me").intent == "safety"
     assert app.matcher.match("i need a break").intent == "take_break"
+
+
+def test_danger_heard_only_in_an_alternative_is_asked_about_not_answered(app):
+    m = app.matcher.match_any(["i need a break", "he hit me"])
+    assert m.intent == "safety_check" and "alternative 1" in m.stage
+    assert app.matcher.match_any(["he hit me", "i need a break"]).intent == "safety"
+    assert app.matcher.match_any(["explain step three", "explain the step three"]).slots == {"step": 3}
+
+
+def test_a_spoken_turn_considers_the_recognisers_other_hypotheses(app):
+    from assistant.messages import Utterance
+
+    m, reply = app.dialogue().turn(Utterance("i need a break", "voice", ("he hit me",)))
+    assert m.intent == "safety_check" and "safe right now" in reply.text
+
+
+def test_pocketsphinx_offers_its_other_hypotheses(app, tmp_path):
+    import subprocess
+
+    from assistant.app import recognizer
+    from assistant.audio import read_wav
+    from assistant.recognize import transcribe
+
+    wav = tmp_path / "said.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), "help me apologize to my partner"], check=True)
+    engine, _ = recognizer(app, "pocketsphinx")
+    heard = transcribe(engine, read_wav(wav))
+    assert heard.alternatives and heard.text not in heard.alternatives
+    assert len(set(heard.alternatives)) == len(heard.alternatives) <= 4
+    assert heard.heard[0] == heard.text

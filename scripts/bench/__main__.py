@@ -27,7 +27,7 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import ROOT, engines, matching, plot, safety, soak, speech, spoken, tts, understanding, voice  # noqa: E402
+from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, tts, understanding, voice  # noqa: E402
 from bench.common import Run, machine, progress_printer  # noqa: E402
 
 from assistant.app import build  # noqa: E402
@@ -40,6 +40,7 @@ SECTIONS = [
     speech.section,
     tts.section,  # speech out per engine (Piper, pyttsx3)
     spoken.section,
+    alternatives.section,  # the recogniser's other hypotheses, spoken
     voice.section,
     plot.section,  # after voice: plots what it measured
     engines.section,
