@@ -13,6 +13,7 @@ from assistant.encoder import MiniLMEncoder
 from assistant.errors import EncoderError
 from assistant.matcher import Matcher, MatchSettings
 from assistant.safety import SafetyNet
+from assistant.timer import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS_DIR = ROOT / "intents"
@@ -31,8 +32,8 @@ class Assistant:
     content: Content
     matcher: Matcher
 
-    def dialogue(self, settings: DialogueSettings = DialogueSettings()) -> Dialogue:
-        return Dialogue(self.matcher, self.content, settings)
+    def dialogue(self, settings: DialogueSettings = DialogueSettings(), clock: Clock | None = None) -> Dialogue:
+        return Dialogue(self.matcher, self.content, settings, clock)
 
 
 def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:

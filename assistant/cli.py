@@ -9,7 +9,8 @@ from pathlib import Path
 
 from assistant import __version__
 from assistant import breathing
-from assistant import cli_voice, config, models, options, voices
+from assistant import cli_timeout, cli_voice, config, models, options, voices
+from assistant.calls import Calls
 from assistant.app import Paths, build, check
 from assistant.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     options.add_voice(breathe)
 
     cli_voice.add_commands(sub)
+    cli_timeout.add_commands(sub)
     models.add_commands(sub)
     voices.add_commands(sub)
     sub.add_parser("devices", help="list the audio input and output devices")
@@ -128,7 +130,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     paths, match, settings = options.settings(args)
-    dialogue = build(paths, match).dialogue(settings)
+    dialogue = build(paths, match).dialogue(settings, options.clock(args))
     options.check_region(dialogue)
     transcript = TranscriptLog(getattr(args, "transcript", None))  # a bad path fails before anything starts
     speaker = options.make_speaker(args, dialogue.content, live=True) if args.speak else None
@@ -144,6 +146,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
             except AssistantError as exc:  # the output failed while speaking: the text was printed
                 options.warn(str(exc))
 
+    def call(reply: Reply) -> None:  # a time-out's call, printed the moment it is due, not at the next line
+        answer(reply)
+        if interactive:
+            print("> ", end="", flush=True)
+
+    calls = Calls(dialogue, call, lambda: speaker)
+    dialogue.timer.notify = calls.call
     try:
         answer(dialogue.greeting())
         while True:
@@ -157,14 +166,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
             reloader.poll()
             said = next(options.lines([raw]))
             transcript.write("you", said)
-            m, reply = dialogue.turn(said)
-            log.info("intent=%s score=%s slots=%s", m.intent, m.score, dict(m.slots))
-            answer(reply)
+            with calls.lock:
+                m, reply = dialogue.turn(said)
+                log.info("intent=%s score=%s slots=%s", m.intent, m.score, dict(m.slots))
+                answer(reply)
             if reply.end_session:
                 break
         if speaker is not None:
             speaker.wait()
     finally:
+        dialogue.timer.close()  # the time-out ends with the session: nothing of it is kept
         transcript.close()
         if speaker is not None:
             speaker.close()
@@ -291,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "intents":
             return cmd_intents_check(args)
         return {"say": cmd_say, "breathe": cmd_breathe, "voices": voices.cmd_voices, "voice": voices.cmd_voice,
-                "devices": cmd_devices,
+                "devices": cmd_devices, "timeout": cli_timeout.cmd_timeout,
                 "listen": cli_voice.cmd_listen, "transcribe": cli_voice.cmd_transcribe,
                 "doctor": cli_voice.cmd_doctor, "model": models.cmd_model}[command](args)
     except AssistantError as exc:

@@ -109,7 +109,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     paths, match, dsettings = options.settings(args)
     app = build(paths, match)
-    dialogue = app.dialogue(dsettings)
+    dialogue = app.dialogue(dsettings, options.clock(args))
     options.check_region(dialogue)
     silence = args.silence if args.silence is not None else SILENCE[args.endpoint]
     if not 0.2 <= silence <= 5 or not 0 <= args.guard <= 5:

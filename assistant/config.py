@@ -28,7 +28,7 @@ KEYS: dict[str, tuple] = {
     "safety-sure": ("number", 0, 1), "safety-unsure": ("number", 0, 1),
     "endpoint": ("choice", tuple(SILENCE)), "silence": ("number", 0.2, 5),
     "guard": ("number", 0, 5), "barge-in": ("flag",), "safety-watch": ("flag",), "echo": ("number", 0, 100),
-    "tone": ("flag",), "intents": ("path",), "content": ("path",),
+    "tone": ("flag",), "timeout-reminder": ("flag",), "intents": ("path",), "content": ("path",),
     "events": ("path",), "transcript": ("path",),  # opt-in writers: nothing is written unless set
 }
 

@@ -6,6 +6,7 @@ Files and their top-level keys (unknown keys are rejected with file and line):
   breathing.yaml    default_pattern, default_cycles, intro, close, patterns, time_out
   safety.yaml       default_region, message, close, regions
   dialogue.yaml     responses (the assistant's own short lines, keyed by intent or purpose)
+  time_out.yaml     responses of the time-out (joined to dialogue.yaml's), restart (the walkthrough after it)
 Texts may hold pause marks: "[pause]" (short) or "[pause 2]" (seconds).
 """
 
@@ -81,6 +82,7 @@ class Content:
     regions: dict[str, Region]
     default_region: str
     responses: dict[str, tuple[str, ...]]
+    restart: Section | None = None  # time_out.yaml: the walkthrough when a time-out brings them back
 
     def section_for(self, intent: str) -> Section | None:
         for step in self.steps:
@@ -93,7 +95,8 @@ class Content:
         keys = dict(BUILTIN)
         keys.update({s.key: "guide.yaml steps" for s in self.steps})
         keys.update({k: "topics" for k in self.topics})
-        keys.update({k: "dialogue.yaml responses" for k in self.responses})
+        keys.update({k: ("time_out" if k in TIME_OUT_RESPONSES else "dialogue") + ".yaml responses"
+                     for k in self.responses})
         return keys
 
 
@@ -108,6 +111,12 @@ BUILTIN = {"take_break": "breathing.yaml", "safety": "safety.yaml", "explain_ste
 SYSTEM_RESPONSES = frozenset({"greeting", "reprompt", "help_after_misses", "error",
                               "end_of_guide", "offer_next_step", "step_out_of_range", "break_done",
                               "unsafe_note", "greeting_reply", "distress_talk", "safety_check", "safety_check_safe"})
+# time_out.yaml's responses: the answers to time_out and timer_status, and the time-out's own lines.
+TIME_OUT_RESPONSES = ("time_out", "timer_status", "time_out_none", "time_out_over", "time_out_running",
+                      "time_out_restarted", "time_out_kept", "time_out_too_short", "time_out_too_long",
+                      "time_out_cancel", "time_out_cancelled", "time_out_reminder", "time_out_return",
+                      "time_out_next", "time_out_offer_step", "time_out_offer", "time_out_goodbye", "time_out_close")
+SYSTEM_RESPONSES = SYSTEM_RESPONSES | set(TIME_OUT_RESPONSES[2:])
 
 
 def _text(check: yamlfile.Checker, value, line, what) -> str:
@@ -139,7 +148,8 @@ def _topics(check, data, line) -> dict[str, Section]:
 
 def load_content(directory: Path) -> Content:
     directory = Path(directory)
-    files = {name: directory / f"{name}.yaml" for name in ("guide", "walkthroughs", "breathing", "safety", "dialogue")}
+    files = {name: directory / f"{name}.yaml" for name in ("guide", "walkthroughs", "breathing", "safety", "dialogue",
+                                                                "time_out")}
     raw = {}
     for name, path in files.items():
         data = yamlfile.load(path, ContentFileError)
@@ -214,20 +224,33 @@ def load_content(directory: Path) -> Content:
 
     data, check = raw["dialogue"]
     check.mapping(data, 1, "the file", required=("responses",))
-    responses = {}
+    responses = _responses(check, data, REQUIRED_RESPONSES, {})
+
+    data, check = raw["time_out"]
+    check.mapping(data, 1, "the file", required=("responses", "restart"))
+    responses = _responses(check, data, TIME_OUT_RESPONSES, responses)
+    restart = _section(check, data["restart"], data.lines["restart"], "restart")
+
+    return Content(overview, tuple(steps), topics, patterns, default_pattern, cycles, intro, close, time_out,
+                   safety_message, safety_close, regions, default_region, responses, restart)
+
+
+def _responses(check, data, required: tuple[str, ...], known: dict) -> dict[str, tuple[str, ...]]:
+    """The file's `responses` added to those already loaded: every required key, none twice."""
+    responses = dict(known)
     body = check.mapping(data["responses"], data.lines["responses"], "responses", any_keys=True)
     for key, value in body.items():
         line = body.lines[key]
+        if str(key) in known:
+            check.fail(line, f"response {key!r} is already defined in dialogue.yaml")
         values = value if isinstance(value, list) else [value]
         if not values:
             check.fail(line, f"response {key!r} is empty")
         responses[str(key)] = tuple(_text(check, v, line, f"response {key!r}") for v in values)
-    for key in REQUIRED_RESPONSES:
+    for key in required:
         if key not in responses:
             check.fail(body.line, f"responses is missing {key!r}")
-
-    return Content(overview, tuple(steps), topics, patterns, default_pattern, cycles, intro, close, time_out,
-                   safety_message, safety_close, regions, default_region, responses)
+    return responses
 
 
 def strip_pauses(text: str) -> str:

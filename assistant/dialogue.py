@@ -14,6 +14,8 @@ from assistant.content import Content, Section
 from assistant.matcher import IntentRecognizer
 from assistant.messages import BreathingPlan, IntentMatch, Reply, Utterance
 from assistant.normalize import number_words
+from assistant.time_out import QUESTIONS as TIME_OUT_QUESTIONS, TimeOutTurns
+from assistant.timer import Clock, TimeOutTimer
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class DialogueSettings:
     region: str | None = None  # safety resources region (content/safety.yaml); None = the file's default
     cycles: int | None = None  # breathing cycles per break; None = content default
     misses_before_help: int = 2  # misses in a row before the longer help
+    timeout_reminder: bool = False  # also speak up when half of a time-out has passed
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Session:
     turns: int = 0
     unsafe: bool = False  # they said they are not safe: the guide stops urging them to save it
     said: dict = field(default_factory=dict)  # response key -> times used (rotates variants)
+    walk: int | None = None  # the part of the restart being read after a time-out (time_out.py)
 
 
 def _counted(cue: str, seconds: float) -> str:
@@ -51,16 +55,18 @@ def _counted(cue: str, seconds: float) -> str:
     return " ".join(f"{w} [pause {round(seconds / counts, 2):g}]" for w in said)
 
 
-class Dialogue:
+class Dialogue(TimeOutTurns):
     def __init__(self, matcher: IntentRecognizer, content: Content,
-                 settings: DialogueSettings = DialogueSettings()) -> None:
+                 settings: DialogueSettings = DialogueSettings(), clock: Clock | None = None) -> None:
         self.matcher = matcher
         self.content = content
         self.settings = settings
         self.session = Session()
+        self.timer = TimeOutTimer(clock, settings.timeout_reminder)  # one time-out at a time; its calls: time_up
 
     def reset(self) -> None:
         self.session = Session()
+        self.timer.cancel()
 
     def greeting(self) -> Reply:
         return Reply(self._say("greeting"))
@@ -117,7 +123,7 @@ class Dialogue:
 
     def _read(self, section: Section, intent: str | None = None) -> Reply:
         s = self.session
-        s.section = section
+        s.section, s.walk = section, None
         parts = section.parts
         if s.unsafe:  # the seed's rule: where there is abuse, safety comes before saving anything
             parts = section.when_unsafe or (self._say("unsafe_note"),) + section.parts
@@ -146,6 +152,8 @@ class Dialogue:
     def _answer(self, question: tuple[str, object], yes: bool) -> Reply:
         kind, value = question
         intent = "yes" if yes else "no"
+        if kind in TIME_OUT_QUESTIONS:
+            return self._time_out_answer(kind, value, yes)
         if kind == SAFETY_CHECK:  # "are you safe right now?"
             return self._safety() if not yes else Reply(self._say("safety_check_safe"), intent)
         if kind == "distress" and not yes:
@@ -157,13 +165,14 @@ class Dialogue:
         if kind == "step":
             return self._step(int(value))
         if kind == "time_out":
-            return self._read(self.content.time_out, intent)
+            return self._time_out_protocol(intent)
         raise LookupError(f"unknown pending question {kind!r}")
 
     # -- intents with their own behaviour -------------------------------------------------
     def _safety(self) -> Reply:
         s = self.session
-        s.section, s.stopped, s.unsafe = None, None, True
+        s.section, s.stopped, s.unsafe, s.walk = None, None, True, None
+        self.timer.cancel()  # nobody is called back into the room after a danger
         c = self.content
         region = c.regions.get(self.settings.region or c.default_region, c.regions[c.default_region])
         lines = list(c.safety_message)
@@ -198,7 +207,7 @@ class Dialogue:
         intro = c.breathing_intro.format(name=pattern.name, cycles=number_words(cycles))
         cues = " ".join(_counted(p.cue, p.seconds) for p in pattern.phases)
         script = " ".join([cues] * cycles)
-        self.session.section = None
+        self.session.section, self.session.walk = None, None
         self.session.question = ("time_out", None)
         return Reply(f"{intro} [pause 1] {script} {c.breathing_close}", "take_break", breathing=plan,
                      question=c.breathing_close)
@@ -213,6 +222,8 @@ class Dialogue:
         return self._read(self.content.overview, "list_steps")
 
     def _on_next(self, m: IntentMatch) -> Reply:
+        if self.session.walk is not None:
+            return self._walk(1, "next")
         section = self.session.section
         if section is not None and section.number is not None:
             if section.number < len(self.content.steps):
@@ -223,6 +234,8 @@ class Dialogue:
         return Reply(self._say("next"), "next")
 
     def _on_previous(self, m: IntentMatch) -> Reply:
+        if self.session.walk is not None:
+            return self._walk(-1, "previous")
         section = self.session.section
         if section is not None and section.number is not None and section.number > 1:
             return self._step(section.number - 1)
@@ -236,6 +249,8 @@ class Dialogue:
         return last
 
     def _on_stop(self, m: IntentMatch) -> Reply:
+        if self._stops_time_out(m):
+            return self._ask_cancel()
         s = self.session
         if s.last is not None and s.last.intent not in ("stop", "help", "goodbye"):
             s.stopped = (s.last, s.last_question)
@@ -262,7 +277,7 @@ class Dialogue:
         return Reply(self._say("help"), "help")
 
     def _on_goodbye(self, m: IntentMatch) -> Reply:
-        return Reply(self._say("goodbye"), "goodbye", end_session=True)
+        return Reply(self._say("goodbye") + self._time_out_goodbye(), "goodbye", end_session=True)
 
     def _on_yes(self, m: IntentMatch) -> Reply:
         return Reply(self._say("yes"), "yes")

@@ -9,8 +9,8 @@ it wherever they occur in what was said. `safety` is decided first: by a phrase,
 safety net over the same embedding (assistant/safety.py: `safety` when sure, `safety_check`, one
 caring question, when unsure), then when its score reaches `safety_threshold`. Otherwise the best intent needs
 `threshold` and a lead of `margin` over the runner-up, or the answer is None (a kind
-reprompt beats a wrong guess). Slots come from the words said (a list value or a number
-heard in the utterance), else from the closest sentence.
+reprompt beats a wrong guess). Slots come from the words said (a list value, a number heard in
+the utterance, or for `minutes` a length of time), else from the closest sentence.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Protocol, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from assistant.durations import minutes_said
 from assistant.intents import GAP, Catalogue, Phrase, Sentence
 from assistant.messages import IntentMatch
 from assistant.normalize import normalize, numbers_in
@@ -29,6 +30,7 @@ from assistant.safety import SAFETY_CHECK, SafetyNet
 from assistant.encoder import Embedder, cached_embeddings
 
 SAFETY = "safety"
+MINUTES = "minutes"  # the slot read as a length of time (assistant/durations.py), not as one number
 PHRASE_DOUBT = 0.25  # a safety phrase is asked about when the net's probability is below this share of `unsure`
 
 
@@ -253,6 +255,11 @@ class Matcher:
         slots = dict(sentence.slots)
         numbers = numbers_in(query)
         for slot, phrases in self._phrases.get(intent, {}).items():
+            if slot == MINUTES:  # a length of time, in minutes: "half an hour", "an hour and a half", "a year"
+                slots.pop(slot, None)
+                if (said := minutes_said(query)) is not None:
+                    slots[slot] = said
+                continue
             if slot in self.catalogue.integer_slots:
                 if len(set(numbers)) == 1:
                     slots[slot] = numbers[0]

@@ -17,6 +17,7 @@ from assistant.messages import IntentMatch, Reply
 from assistant.playback import AudioUnavailable, SoundDevicePlayer
 from assistant.speaker import Speaker
 from assistant.speech import ENGINES, SpeechUnavailable, VoiceSettings, open_renderer
+from assistant.timer import Clock, ScaledClock
 from assistant.content import strip_pauses
 
 MAX_LINE = 10_000  # characters of one stdin line considered; the rest is ignored
@@ -48,6 +49,23 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
                    help="region for safety resources: us, uk, intl (default: content/safety.yaml's)")
     d.add_argument("--cycles", type=int, default=None, metavar="N",
                    help="breathing cycles in a break (default: content/breathing.yaml's)")
+    add_time_out(d)
+
+
+def add_time_out(group) -> None:
+    group.add_argument("--timeout-reminder", action="store_true",
+                       help="during a time-out, also speak up when half of it has passed")
+    group.add_argument("--clock-speed", type=float, default=None, help=argparse.SUPPRESS)  # time-outs run N times faster (tests, bench)
+
+
+def clock(args: argparse.Namespace) -> Clock | None:
+    """The time-outs' clock: real time, or --clock-speed times faster (so tests need not wait minutes)."""
+    speed = getattr(args, "clock_speed", None)
+    if speed is None:
+        return None
+    if not 0 < speed <= 10_000:
+        raise InputError(f"--clock-speed must be above 0 and at most 10000, got {speed:g}")
+    return ScaledClock(speed)
 
 
 def add_voice(parser: argparse.ArgumentParser) -> None:
@@ -123,7 +141,8 @@ def settings(args: argparse.Namespace) -> tuple[Paths, MatchSettings, DialogueSe
             raise InputError(f"--{flag.replace('_', '-')} must be a probability from 0 to 1, got {getattr(match, flag):g}")
     if args.cycles is not None and not 1 <= args.cycles <= 50:
         raise InputError(f"--cycles must be from 1 to 50, got {args.cycles}")
-    return paths, match, DialogueSettings(region=args.region, cycles=args.cycles)
+    return paths, match, DialogueSettings(region=args.region, cycles=args.cycles,
+                                          timeout_reminder=getattr(args, "timeout_reminder", False))
 
 
 def check_region(dialogue: Dialogue) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Callable
 
 
+from assistant.calls import Calls
 from assistant.capture import Microphone
 from assistant.content import strip_pauses
 from rapidfuzz import fuzz
@@ -118,6 +119,7 @@ class VoiceLoop:
         self._saying_safety = False
         self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
         self._drops_checked = 0.0
+        self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
 
     # -- speaking ------------------------------------------------------------------------------
     def _speaking(self) -> bool:
@@ -152,6 +154,10 @@ class VoiceLoop:
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, ready_text: str | None = None) -> int:
+        with self.calls:  # a time-out that comes due is said whatever is playing or being heard
+            return self._listen(ready_text)
+
+    def _listen(self, ready_text: str | None) -> int:
         if ready_text:
             self.answer(Reply(ready_text))
         ep = Endpointer(self.endpoint, self.mic.settings.rate)
@@ -282,11 +288,12 @@ class VoiceLoop:
             return
         if self.transcript is not None:
             self.transcript.write("you", transcript.text)
-        if self.speaker is not None:
-            self.speaker.stop()
-        reply = self.dialogue.respond(match)
-        t3 = time.perf_counter()
-        first_audio = self.answer(reply)
+        with self.calls.lock:
+            if self.speaker is not None:
+                self.speaker.stop()
+            reply = self.dialogue.respond(match)
+            t3 = time.perf_counter()
+            first_audio = self.answer(reply)
         self.mic.flush()
         self.turns += 1
         self.events.write(

@@ -4,10 +4,12 @@ anywhere (working folder, home, temp); only --transcript and --events write, whe
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 from assistant.encoder import cache_dir
 from tests.conftest import ROOT
@@ -68,4 +70,20 @@ def test_transcript_is_written_only_when_asked_and_only_there(watched):
     assert lines[1] == "you: i need a break" and lines[2].startswith("assistant: This is box breathing.")
     assert lines[-2] == "you: goodbye"
     log.unlink()
+    assert files_in(dirs) == []
+
+
+def test_a_time_out_keeps_nothing_and_ends_with_the_process(watched, tmp_path):
+    dirs, env = watched
+    content = tmp_path / "content"  # the restart cut to a few words each, so it is said in seconds
+    shutil.copytree(ROOT / "content", content)
+    words = yaml.safe_load((content / "time_out.yaml").read_text())
+    words["restart"]["parts"] = [p.split(".")[0] + "." for p in words["restart"]["parts"]]
+    words["responses"]["time_out_close"] = "Step {number} can help."
+    (content / "time_out.yaml").write_text(yaml.safe_dump(words))
+    result = assistant(env, dirs["work"], "timeout", "--minutes", "1", "--clock-speed", "30",
+                       "--output-device", "pulse", "--content", str(content))
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr.decode()  # agreement, chime and restart went through the speaker
+    assert result.stdout.decode().splitlines()[-1].startswith("It's time")
     assert files_in(dirs) == []

@@ -330,3 +330,25 @@ def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app)
     assert barge._heeded("stop", "stop", during_speech=True)
     loop.answer(Reply("If you are in danger now, call 911.", "safety"))
     assert not loop._listening_while_speaking()  # the safety reply itself is never cut short by its echo
+
+
+def test_a_one_minute_time_out_calls_them_back_on_the_minute(devices, tmp_path):
+    """The one test that waits a real minute: asked for by voice, the time-out's return prompt (a
+    chime, then the words) is recorded from the speaker within 1 s of when it was due."""
+    bot = Assistant(devices, tmp_path)
+    try:
+        turns = command(bot, "give us one minute apart", "time_out", tmp_path)
+        assert turns[-1]["intent"] == "time_out" and turns[-1]["slots"] == {"minutes": 1}, bot.turns()
+        due_at = [e for e in bot.turns() if e.get("event") == "time-out started"][-1]["due_at"]
+        Assistant.wait_quiet(timeout=20)  # the agreement has been said; then quiet until it is time
+        with Recorder() as rec:
+            time.sleep(max(0.0, due_at - 2 - time.monotonic()))
+            rec.blocks.clear()
+            time.sleep(max(0.0, due_at + 4 - time.monotonic()))
+            first = rec.first_sound_at()
+        assert first is not None and abs(first - due_at) < 1.0, (first, due_at)
+        due = [e for e in bot.turns() if e.get("event") == "time-out due"]
+        assert due and due[-1]["scheduled_at"] == due_at and due[-1]["chime_at"] is not None
+    finally:
+        bot.close()
+    assert bot.proc.returncode == 0

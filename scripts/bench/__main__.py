@@ -11,7 +11,7 @@ tune half and held-out half; false accepts on CLINC150 out-of-scope), safety (an
 per labelled set, tune and held-out halves, beside the goals), speech out (render cost, cue timing,
 live latency through a PulseAudio null sink), speech in (spoken accuracy per engine, espeak-ng
 voices in babble noise), the voice loop (end of speech to first audio, with the latency plot),
-start-up (to ready with the encoder cache warm, and cold) and memory per engine. The soak section that
+the time-out (due to first sound over 10 short time-outs), start-up (to ready with the encoder cache warm, and cold) and memory per engine. The soak section that
 `scripts/bench/soak --write` keeps in the file (between its markers) is carried over unchanged.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, tts, understanding, voice  # noqa: E402
+from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, timeouts, tts, understanding, voice  # noqa: E402
 from bench.common import Run, machine, progress_printer  # noqa: E402
 
 from assistant.app import build  # noqa: E402
@@ -43,6 +43,7 @@ SECTIONS = [
     alternatives.section,  # the recogniser's other hypotheses, spoken
     voice.section,
     plot.section,  # after voice: plots what it measured
+    timeouts.section,  # the time-out's return prompt: due to first sound
     engines.section,
     soak.section,  # last: kept from the file as it was
 ]
