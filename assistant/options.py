@@ -123,7 +123,10 @@ def make_speaker(args: argparse.Namespace, content=None, *, live: bool) -> Speak
             warn(f"{exc}; printing replies instead")
             renderer.close()
             return None
-    return Speaker(renderer, player, voice_settings(args), content)
+    speaker = Speaker(renderer, player, voice_settings(args), content)
+    if live and getattr(args, "command", None) in ("chat", "listen"):
+        speaker.warm()  # replies' first words rendered ahead, in the background
+    return speaker
 
 
 def warn(message: str) -> None:

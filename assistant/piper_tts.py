@@ -156,8 +156,11 @@ class PiperRenderer:
             self._length_scale = float(self._voice.config.length_scale or 1.0)
 
     def close(self) -> None:
+        """No more renders; waits for one in flight (onnxruntime must not be running on another
+        thread when the interpreter exits)."""
         self._closed = True
-        self._voice = None
+        with self._lock:
+            self._voice = None
 
     def length_scale(self, rate: int) -> float:
         """Words per minute onto Piper's length scale (> 1 is slower), so that speech lasts in

@@ -23,7 +23,18 @@ log = logging.getLogger(__name__)
 
 OUT_RATE = 22050  # hertz: the rate of espeak-ng and of medium Piper voices, so speech is not resampled
 LOOKAHEAD = 2.5  # seconds: the next part of a reply is rendered once playback is this close to it
+WARM_IDLE = 3.0  # warming rests this many times as long as each render took
 MARGIN = 0.15  # seconds: a part rendered too late to start on time starts this soon after now (past the output buffer)
+
+
+def openings(content: Content) -> list[str]:
+    """The first part (as `say` renders it alone) of each section, each unsafe form, each fixed
+    response and the safety message: what a reply's first sound waits for."""
+    sections = [*content.steps, *content.topics.values(), content.overview, content.time_out]
+    texts = [s.parts[0] for s in sections if s.parts] + [s.when_unsafe[0] for s in sections if s.when_unsafe]
+    texts += [v for variants in content.responses.values() for v in variants if "{" not in v]
+    texts += list(content.safety_message[:1])
+    return list(dict.fromkeys(w for w in (opening(spoken_parts(t))[0][0] for t in texts) if w))
 
 
 class Speaker:
@@ -37,6 +48,9 @@ class Speaker:
         self.first_audio_s: float | None = None  # render + playback start of the last reply
         self._closed = threading.Event()
         self._reply = 0  # which reply is current; the rest of an older one is no longer rendered
+        self._first_words = threading.Event()  # set while a reply's first part renders: warming waits
+        self._warming: threading.Thread | None = None
+        self.warmed = 0  # reply openings rendered ahead by warm()
 
     # -- timelines ------------------------------------------------------------------------
     def timeline(self, text: str, multiple: float = 1.0) -> Timeline:
@@ -69,7 +83,11 @@ class Speaker:
         parts = opening(spoken_parts(text))
         timeline = Timeline(OUT_RATE)
         words, pause = parts[0]
-        t = lay_part(timeline, 0.0, words, self.renderer, rate) + pause
+        self._first_words.set()
+        try:
+            t = lay_part(timeline, 0.0, words, self.renderer, rate) + pause
+        finally:
+            self._first_words.clear()
         self.player.play(timeline)
         playing = time.perf_counter()
         self.first_audio_s = playing - started
@@ -88,6 +106,34 @@ class Speaker:
             timeline.close()
 
         self._background(lay_rest)
+
+    def warm(self, multiple: float = 1.0, idle: float = WARM_IDLE) -> threading.Thread | None:
+        """Render the opening words of everything the content can answer, once, in the
+        background, so a reply's first sound waits for no rendering (the session cache keeps
+        them). It gives way to a reply being started, and rests `idle` times as long as each
+        render took. Returns the thread (None without content)."""
+        if self.content is None:
+            return None
+        rate = rate_for(self.settings, multiple)
+
+        def run() -> None:
+            for words in openings(self.content):
+                while self._first_words.is_set() and not self._closed.is_set():
+                    time.sleep(0.01)
+                if self._closed.is_set():
+                    return
+                spent = time.perf_counter()
+                try:
+                    self.renderer.render(words, rate)
+                except Exception:  # noqa: BLE001 - warming is an optimisation; a reply will say what failed
+                    return
+                self.warmed += 1
+                # a quarter of a core at most: listening and decoding come first
+                self._closed.wait(idle * (time.perf_counter() - spent))
+
+        self._warming = threading.Thread(target=run, name="assistant-warm", daemon=True)
+        self._warming.start()
+        return self._warming
 
     def _current(self, reply: int) -> bool:
         """Whether reply number `reply` is still the one being spoken."""
@@ -125,6 +171,8 @@ class Speaker:
         self.stop()
         if self.player is not None:
             self.player.close()
+        if self._warming is not None:
+            self._warming.join(timeout=5)  # its render in flight ends before the engine goes
         self.renderer.close()
 
     def wait(self, timeout: float | None = None) -> bool:

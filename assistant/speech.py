@@ -2,14 +2,15 @@
 
 Piper (assistant/piper_tts.py), a neural voice, is the default; pyttsx3 (espeak-ng) is the
 engine that is always there, and takes over with one warning line when Piper cannot start
-(`open_renderer`). Rendered lines are cached for the session by either engine.
-
-pyttsx3 renders each line to audio in a child process.
+(`open_renderer`). Rendered lines are cached for the session by either engine. Text is laid
+on a timeline sentence by sentence (`lay_text`), so a reply's first sentence can sound while the
+next ones render.
 
 pyttsx3 with espeak can hang on repeated runAndWait/save_to_file calls (pyttsx3 issues #126,
-#194) and now and then writes an empty WAV. So rendering happens in a worker process
-(`assistant/tts_worker.py`) with a timeout: a hung or empty render is reported, the worker restarted, and the line retried once.
-The worker keeps pyttsx3's prints ("Audio saved to ...") off the protocol channel.
+#194) and now and then writes an empty WAV. So pyttsx3 renders in a worker process
+(`assistant/tts_worker.py`) with a timeout: a hung or empty render is reported, the worker
+restarted, and the line retried once. The worker keeps pyttsx3's prints ("Audio saved to ...")
+off the protocol channel.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ ENGINES = ("piper", "pyttsx3")
 class VoiceSettings:
     voice: str | None = None  # a Piper voice (NAME in models/ or a path to NAME.onnx) or a pyttsx3 voice
     #                           id or part of its name (e.g. "en-us"); None = the engine's default voice
-    rate: int = 150  # words per minute (a calm pace; espeak's own default is 200)
+    rate: int = 150  # words per minute (a calm pace; espeak's own default is 200; Piper: see length_scale)
     volume: float = 0.9  # 0-1
     render_timeout: float = 10.0  # seconds one line may take to render before the worker is restarted (pyttsx3)
     tts: str | None = None  # engine: "piper" | "pyttsx3"; None = Piper, unless `voice` names a pyttsx3 voice

@@ -94,6 +94,25 @@ def test_a_line_said_twice_is_rendered_once(joe):
     assert joe.misses == before + 1
 
 
+def test_reply_openings_are_rendered_ahead_so_a_reply_starts_without_rendering(app):
+    from assistant.speaker import Speaker, openings
+    from assistant.speech import opening, spoken_parts
+
+    renderer = PiperRenderer()
+    try:
+        speaker = Speaker(renderer, None, VoiceSettings(), app.content)
+        speaker.warm(idle=0).join(timeout=120)
+        assert speaker.warmed == len(openings(app.content)) == renderer.misses
+        dialogue = app.dialogue()
+        for said in ("explain step three", "what can i say", "is there any hope for us"):
+            dialogue.reset()
+            first = opening(spoken_parts(dialogue.turn(said)[1].text))[0][0]
+            renderer.render(first, 150)
+        assert renderer.misses == speaker.warmed  # every first part came from the cache
+    finally:
+        renderer.close()
+
+
 def test_a_long_unpunctuated_text_is_rendered_in_bounded_pieces(joe):
     text = " ".join(["we can take this slowly and breathe"] * 40)  # 1,400 characters, no full stop
     assert all(len(p) <= piper_tts.MAX_PIECE for p in pieces(text)) and " ".join(pieces(text)) == text
