@@ -153,7 +153,7 @@ def cached_embeddings(encoder: Embedder, texts: Sequence[str], folder: Path | No
         if total < 500 or (percent - shown[0] < 10 and done != total) or (not live and 0 < shown[0] and done != total):
             return
         shown[0] = percent
-        print(f"\rassistant: embedding {total:,} intent sentences once (cached after): {percent}%",
+        print(f"{chr(13) if live else ''}assistant: embedding {total:,} intent sentences once (cached after): {percent}%",
               end="\n" if done == total or not live else "", file=sys.stderr, flush=True)
 
     vectors = encoder.embed(texts, progress=progress) if isinstance(encoder, MiniLMEncoder) else encoder.embed(texts)
