@@ -31,8 +31,8 @@ def section(run: Run) -> list[str]:
             "time-out was due to the sound recorded (PulseAudio's output and capture latency included). The "
             "test through the voice loop holds one real minute to within 1 s.", "",
             "| from due to | time-outs | median ms | max ms |", "|---|---:|---:|---:|",
-            f"| the timer's thread handing on the call | {len(fired)} | {statistics.median(fired):.1f} | "
-            f"{max(fired):.1f} |",
+            f"| the timer's thread handing on the call | {len(fired)} | {statistics.median(fired):.0f} | "
+            f"{max(fired):.0f} |",
             f"| **first sound (the chime)** | {len(late)} | **{statistics.median(late):.0f}** | **{max(late):.0f}** |",
             f"| first word of the return prompt (after the 1 s chime) | {len(words)} | "
             f"{statistics.median(words):.0f} | {max(words):.0f} |", ""]
