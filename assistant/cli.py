@@ -22,16 +22,6 @@ from assistant.voice import TranscriptLog
 log = logging.getLogger("assistant")
 
 
-
-
-
-
-
-
-
-
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant",
@@ -100,14 +90,6 @@ def _parser() -> argparse.ArgumentParser:
                                        "Exit 0 when clean, 1 when problems were found, 2 when a file is invalid.")
     options.add_settings(ichk)
     return p
-
-
-
-
-
-
-
-
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
