@@ -142,6 +142,29 @@ def test_piper_speech_is_understood_better_than_espeak(app, joe):
     assert piper >= 0.6 and piper > robot, (piper, robot, heard)
 
 
+def test_natural_speech_in_babble_is_mostly_understood(app):
+    """Test material as people sound: the joe voice at four length and noise scales, with six
+    Piper talkers babbling behind it at 20 dB (scripts/speech_material.py)."""
+    import numpy as np
+    from speech_material import piper_say, with_babble
+
+    from assistant.app import recognizer
+    from assistant.audio import Audio
+    from assistant.recognize import transcribe
+
+    engine, _ = recognizer(app, "pocketsphinx")
+    said = [("joe", "i need a break", "take_break"), ("joe-slow", "explain step three", "explain_step"),
+            ("joe-quick", "help me apologize", "apologize"), ("joe-loose", "the next one", "next")]
+    right = 0
+    for variant, text, intent in said:
+        speech = piper_say(text, variant)
+        quiet = np.zeros(speech.rate // 2, np.float32)  # as the endpointer hands it over
+        heard = transcribe(engine, with_babble(Audio(np.concatenate([quiet, speech.samples, quiet]), speech.rate),
+                                               20, seed=1))
+        right += app.matcher.match(heard.text).intent == intent
+    assert right >= 2  # BENCHMARKS.md has the figures per voice family and noise level
+
+
 # -- checksums and the fall back to pyttsx3 --------------------------------------------------------
 def test_a_truncated_bundled_voice_is_refused_naming_the_file_and_the_fix(tmp_path):
     model, config = copy_of_joe(tmp_path, record=False, name=piper_tts.BUNDLED)
