@@ -104,6 +104,23 @@ def load(files: VoiceFiles):
     return voice
 
 
+ONSET_RMS = 0.005  # a 5 ms frame this loud (RMS) is where a render starts to be heard
+
+
+def audible_from_start(audio: Audio, frame: float = 0.005) -> Audio:
+    """`audio` from its first audible 5 ms frame: Piper sometimes starts a word with a faint
+    breath or burst tens of milliseconds before the voice, which would make a cue laid on the
+    second sound late."""
+    n = max(1, round(frame * audio.rate))
+    frames = len(audio.samples) // n
+    if not frames:
+        return audio
+    rms = np.sqrt((audio.samples[: frames * n].reshape(frames, n) ** 2).mean(axis=1))
+    loud = np.flatnonzero(rms >= ONSET_RMS)
+    start = max(0, int(loud[0]) - 1) * n if len(loud) else 0
+    return Audio(audio.samples[start:], audio.rate)
+
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -197,4 +214,4 @@ class PiperRenderer:
         except Exception as exc:  # noqa: BLE001 - onnxruntime's own errors
             raise SpeechUnavailable(f"Piper failed to render {text[:40]!r} ({' '.join(str(exc).split())[:120]})") from None
         samples = np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32)
-        return trim_silence(Audio(samples, self.sample_rate))
+        return audible_from_start(trim_silence(Audio(samples, self.sample_rate)))
