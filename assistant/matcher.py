@@ -223,17 +223,21 @@ class Matcher:
         return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=self.intents[top])
 
     def match_any(self, heard: Sequence[str]) -> IntentMatch:
-        """The verdict over a recogniser's hypotheses, the best first. The best one decides; when
-        only another hypothesis holds danger, that is uncertain evidence, so the answer is the
-        safety question. (Measured in BENCHMARKS.md, "Alternatives": letting an alternative give
+        """The verdict over a recogniser's hypotheses, the best first. The best one decides, or when
+        it is not understood, the likeliest alternative that is; when only another hypothesis holds
+        danger, that is uncertain evidence, so the answer is the safety question. (Measured in BENCHMARKS.md, "Alternatives": letting an alternative give
         the safety answer, or an intent, doubled the everyday false alarms and lost intents.)"""
         best = self.match(heard[0] if heard else "")
         if best.intent in (SAFETY, SAFETY_CHECK):
             return best
-        for k, text in enumerate(heard[1:], 1):
-            m = self.match(text)
+        others = [self.match(text) for text in heard[1:]]
+        for k, m in enumerate(others, 1):
             if m.intent in (SAFETY, SAFETY_CHECK):
                 return IntentMatch(SAFETY_CHECK, m.score, runner_up=best.intent, stage=f"{m.stage} (alternative {k})")
+        if best.intent is None:  # not understood: the likeliest alternative that is, rather than a reprompt
+            for k, m in enumerate(others, 1):
+                if m.intent is not None:
+                    return replace(m, stage=f"{m.stage} (alternative {k})")
         return best
 
     def _closest(self, intent: str, per_sentence: np.ndarray) -> Sentence:

@@ -228,7 +228,7 @@ class PocketSphinxEngine:
         biased = self.biased
         if biased and self._audio and self.second_opinion is not None and not self.second_opinion(text):
             free, free_others = self._free_pass()  # the intents' words did not fit: decode freely
-            text, others, biased = free, [*free_others, text, *others], False
+            text, others, biased = free, [text, *others, *free_others], False
         return Transcript(text, self.name, biased, time.perf_counter() - t, _distinct(others, text))
 
     def _hypotheses(self) -> tuple[str, list[str]]:
