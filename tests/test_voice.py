@@ -217,11 +217,12 @@ def test_stop_said_during_a_long_reply_silences_it(devices, tmp_path):
         with Recorder() as rec:
             turns = command(bot, "please stop", "stop", tmp_path)
             acted = time.perf_counter()
-            time.sleep(5)
+            time.sleep(8)
         assert [t["intent"] for t in understood(turns)] == ["explain_step", "stop"], bot.turns()
         last = rec.last_sound_at()
-        # after "stop", only the short acknowledgement is heard, not the rest of step three
-        assert last is not None and last - acted < 4.0
+        # after "stop", only the short acknowledgement is heard (about 4 s in the calm Piper voice),
+        # not the rest of step three (a minute more)
+        assert last is not None and last - acted < 6.0
     finally:
         bot.close()
 
