@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speech_material import family, piper_say
+from speech_material import CHATTER, family, piper_say
 
 from assistant.audio import Audio, read_wav, write_wav
 
@@ -35,14 +35,9 @@ _SAY = {"im": "I'm", "dont": "don't", "cant": "can't", "wont": "won't", "isnt": 
         "id": "I'd", "didnt": "didn't", "wasnt": "wasn't", "arent": "aren't", "ive": "I've",
         "theyre": "they're", "couldnt": "couldn't", "wouldnt": "wouldn't", "shouldnt": "shouldn't"}
 
-# Everyday chatter for the babble noise: no intent words, so the noise cannot vote.
-_CHATTER = (
-    "did anyone remember to pick up the milk on the way home",
-    "the bus was late again this morning and it was raining",
-    "we could paint the kitchen a lighter colour next spring",
-    "my sister is coming over on sunday with the kids",
-    "the football match went into extra time last night",
-    "there is a new bakery down the road that opens early",
+# Everyday chatter for the babble noise: no intent words, so the noise cannot vote. The first six
+# are the Piper babble's (scripts/speech_material.py); espeak-ng's talkers say six more.
+_CHATTER = CHATTER + (
     "can you believe the price of petrol these days",
     "i left my umbrella at the office on friday",
     "the garden needs watering before the weekend",
