@@ -27,7 +27,7 @@ from assistant.audio import Audio, trim_silence
 from assistant.piper_voices import (BUNDLED, BUNDLED_PACKAGE, BUNDLED_SHA256, MODELS_DIR, VoiceFileError,  # noqa: F401
                                     VoiceFiles, bundled, installed, is_piper_spec, read_record, record_path,
                                     resolve, sha256_of, write_record)
-from assistant.speech import SpeechUnavailable, VoiceSettings
+from assistant.speech import SpeechUnavailable, VoiceSettings, cached_render
 
 log = logging.getLogger(__name__)
 
@@ -185,20 +185,7 @@ class PiperRenderer:
         return self._length_scale * max(0.3, (1 + FIXED_SCALE) * NATURAL_WPM / rate - FIXED_SCALE)
 
     def render(self, text: str, rate: int) -> Audio:
-        if not any(ch.isalnum() for ch in text):
-            return Audio(np.zeros(0, dtype=np.float32), self.sample_rate)  # nothing to say
-        key = (text, rate)
-        with self._lock:
-            if key in self._cache:
-                self.hits += 1
-                self._cache.move_to_end(key)
-                return self._cache[key]
-            self.misses += 1
-            audio = self._synthesize(text, rate)
-            self._cache[key] = audio
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            return audio
+        return cached_render(self, text, rate, self._synthesize, self.sample_rate)
 
     def _synthesize(self, text: str, rate: int) -> Audio:
         from piper import SynthesisConfig

@@ -195,20 +195,7 @@ class Pyttsx3Renderer:
 
     # -- rendering --------------------------------------------------------------------------
     def render(self, text: str, rate: int) -> Audio:
-        if not any(ch.isalnum() for ch in text):
-            return Audio(np.zeros(0, dtype=np.float32), 22050)  # nothing to say
-        key = (text, rate)
-        with self._lock:
-            if key in self._cache:
-                self.hits += 1
-                self._cache.move_to_end(key)
-                return self._cache[key]
-            self.misses += 1
-            audio = self._render_uncached(text, rate)
-            self._cache[key] = audio
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            return audio
+        return cached_render(self, text, rate, self._render_uncached, 22050)
 
     def _render_uncached(self, text: str, rate: int) -> Audio:
         """Up to two workers (a hang or crash restarts once) and a few re-asks for empty files."""
@@ -240,6 +227,25 @@ class Pyttsx3Renderer:
             self.restarts += 1
             self._close(rate)
         raise SpeechUnavailable(f"text-to-speech failed for {text[:40]!r}: {problem}")
+
+
+def cached_render(renderer, text: str, rate: int, synthesize, sample_rate: int) -> Audio:
+    """A line through the renderer's session cache (least recently used first out, `_cache_size`
+    lines), counting hits and misses; `synthesize(text, rate)` renders a miss. Both engines use it."""
+    if not any(ch.isalnum() for ch in text):
+        return Audio(np.zeros(0, dtype=np.float32), sample_rate)  # nothing to say
+    key = (text, rate)
+    with renderer._lock:
+        if key in renderer._cache:
+            renderer.hits += 1
+            renderer._cache.move_to_end(key)
+            return renderer._cache[key]
+        renderer.misses += 1
+        audio = synthesize(text, rate)
+        renderer._cache[key] = audio
+        if len(renderer._cache) > renderer._cache_size:
+            renderer._cache.popitem(last=False)
+        return audio
 
 
 def rate_for(settings: VoiceSettings, multiple: float) -> int:
