@@ -38,3 +38,8 @@ class ConfigError(DataFileError):
 
 class EncoderError(AssistantError):
     """The sentence encoder (model file, tokenizer, onnxruntime) cannot be loaded."""
+
+
+class WakeWordError(InputError):
+    """A --wake-word that cannot be used: an unknown model, a word PocketSphinx cannot say, a bad
+    sensitivity. The voice loop prints it on one line and runs on without a wake word."""
