@@ -7,9 +7,13 @@ A model is looked for, in this order:
   4. any model folder inside Vosk's own folders (vosk.MODEL_DIRS: $VOSK_MODEL_PATH,
      /usr/share/vosk, ~/AppData/Local/vosk, ~/.cache/vosk), those that exist.
 
+ASSISTANT_VOSK_MODEL=none means no model at all (PocketSphinx); the test suite sets it.
+
 `assistant model download [NAME]` fetches a model with Vosk's own downloader (the model list
-model-list.json, then NAME.zip, with a progress bar on stderr) into models/. This module is the
-only place in assistant/ that opens a network connection, and only for that explicit command.
+model-list.json, then NAME.zip, with a progress bar on stderr, checked before it is unpacked) into
+models/ (assistant/download.py, the only module that opens a network connection, and only for
+that explicit command and the next). `python -m assistant.models --setup` is the same download of
+the default English model, once, as scripts/setup.sh runs it: one line, always exit 0.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from assistant.recognize import RecognizerError
 
@@ -29,6 +34,12 @@ DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 ENV_MODEL = "ASSISTANT_VOSK_MODEL"  # a model folder to use
 ENV_URL = "ASSISTANT_VOSK_URL"  # where model-list.json and NAME.zip are, instead of Vosk's site
 DOWNLOAD_TIMEOUT = 30.0  # seconds a stalled connection may stay silent during the zip download
+CONNECT_TIMEOUT = 4.0  # seconds to resolve and connect to the model site: offline fails fast
+ENV_NO_FETCH = "ASSISTANT_NO_MODEL_FETCH"  # set (not 0): scripts/setup.sh fetches no model
+NO_MODEL = "none"  # ASSISTANT_VOSK_MODEL=none: use no Vosk model at all (PocketSphinx)
+# The default model's zip as published, pinned: checked before it is unpacked (the model list's own
+# md5, when it gives one, is what other models are checked against).
+PINNED_ZIPS = {DEFAULT_MODEL: (41_205_931, "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498")}
 
 _MODEL_FILES = "am/final.mdl and conf/model.conf (older models: final.mdl and mfcc.conf)"
 _ENGLISH = re.compile(r"(?:^|[-_.])en(?:[-_.]|$)")
@@ -36,7 +47,14 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 class ModelError(RecognizerError):
-    """No usable Vosk model: a given folder is not a model, or a download failed."""
+    """No usable Vosk model: a given folder is not a model, or a download failed.
+
+    `reason` is the cause in a few words ("cannot reach alphacephei.com: timed out"), for the
+    one line setup prints; the message itself also says what to do."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 # -- finding ------------------------------------------------------------------------------------
@@ -90,12 +108,15 @@ def find_model(explicit: Path | None = None, env: Mapping[str, str] = os.environ
 
     Order: `explicit` (--model), then env ASSISTANT_VOSK_MODEL, then models_dir, then Vosk's
     own folders (`cache_dirs`, default vosk.MODEL_DIRS). A folder named by --model or by the
-    environment variable that is not a model folder is an error (ModelError), not skipped."""
+    environment variable that is not a model folder is an error (ModelError), not skipped.
+    ASSISTANT_VOSK_MODEL=none means no model, wherever models are (the test suite sets it)."""
     if explicit is not None:
         path = Path(explicit).expanduser()
         _require_model(path, "--model")
         return path, f"--model {path}"
     value = env.get(ENV_MODEL, "")
+    if value.strip().lower() == NO_MODEL:
+        return None, f"{ENV_MODEL}={value.strip()}: no Vosk model wanted"
     if value.strip():
         path = Path(value).expanduser()
         _require_model(path, ENV_MODEL)
@@ -190,3 +211,95 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(path, flush=True)
     print(f"assistant: found {where}", file=sys.stderr)
     return 0
+
+
+# -- the fetch scripts/setup.sh runs ------------------------------------------------------------
+SETUP_RETRY = ".venv/bin/assistant model download"
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working folder when inside it (models/NAME), else as it is."""
+    try:
+        return os.path.relpath(path) if Path(os.path.abspath(path)).is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def setup_fetch(name: str = DEFAULT_MODEL, dest: Path = MODELS_DIR, base_url: str | None = None,
+                env: Mapping[str, str] = os.environ, cache_dirs: Iterable[Path | str | None] | None = None,
+                out=None) -> int:
+    """Fetch the English model NAME into DEST once, as scripts/setup.sh does; always exit 0.
+
+    Prints one line on `out` (stdout): the model already found (find_model, with DEST in place
+    of models/), or the opt-out, or the one failure (unreachable, HTTP error, checksum, disk),
+    naming the retry command. A download prints a line before (name, size, site) and after,
+    with Vosk's progress bar between them on stderr. Never a traceback; Ctrl-C is exit 130."""
+    out = out or sys.stdout
+
+    def say(line: str) -> None:
+        print(f"setup: {line}", file=out, flush=True)
+
+    retry = SETUP_RETRY + ("" if name == DEFAULT_MODEL else f" {name}")
+    failed = ("could not fetch the English Vosk model ({}); the assistant will use PocketSphinx. "
+              f"Retry with: {retry}")
+    try:
+        path, where = find_model(None, env, dest, cache_dirs)
+    except ModelError as exc:  # ASSISTANT_VOSK_MODEL names a folder that is not a model
+        say(f"not fetching the Vosk model: {exc}")
+        return 0
+    wanted = env.get(ENV_MODEL, "").strip()
+    if path is None and wanted.lower() == NO_MODEL:
+        say(f"{ENV_MODEL}={wanted}: the assistant uses PocketSphinx; no Vosk model fetched")
+        return 0
+    if path is not None and (wanted or path.name == name or _ENGLISH.search(path.name.lower())):
+        say(f"Vosk model {_shown(path)} already present ({where}); nothing fetched")
+        return 0
+    if env.get(ENV_NO_FETCH, "").strip() not in ("", "0"):
+        say(f"{ENV_NO_FETCH} is set: the English Vosk model is not fetched; the assistant will use "
+            f"PocketSphinx. Fetch it with: {retry}")
+        return 0
+    from assistant import download as net
+
+    def announce(entry: Mapping) -> None:
+        size = (PINNED_ZIPS.get(name) or (entry.get("size"),))[0]
+        mib = f" ({size / 2**20:.1f} MiB)" if isinstance(size, int) and size > 0 else ""
+        host = urlsplit(net.site_url(base_url, env)).netloc
+        say(f"fetching the English Vosk model {name}{mib} from {host} into {_shown(dest)} (once; "
+            f"{ENV_NO_FETCH}=1 skips this)")
+
+    try:
+        path, checked = net.fetch(name, dest, net.site_url(base_url, env), progress=True, announce=announce)
+    except KeyboardInterrupt:
+        say(f"fetching the Vosk model was interrupted; nothing was kept. Retry with: {retry}")
+        return 130
+    except ModelError as exc:
+        say(failed.format(exc.reason))
+        return 0
+    except Exception as exc:  # noqa: BLE001 - setup goes on with PocketSphinx whatever went wrong
+        say(failed.format(" ".join(f"{type(exc).__name__}: {exc}".split())))
+        return 0
+    say(f"Vosk model ready: {_shown(path)} ({checked}); the assistant will use Vosk")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m assistant.models --setup`: the model fetch of scripts/setup.sh."""
+    p = argparse.ArgumentParser(prog="python -m assistant.models",
+                                description="Fetch the English Vosk model once, as `make setup` does "
+                                            f"(one line; always exit 0; {ENV_NO_FETCH}=1 skips it).")
+    p.add_argument("--setup", action="store_true", required=True, help="fetch the model if none is found")
+    p.add_argument("--name", default=DEFAULT_MODEL, help="the model (default: %(default)s)")
+    p.add_argument("--dest", type=Path, default=MODELS_DIR,
+                   help="where to look for it and put it, instead of models/ (default: %(default)s)")
+    p.add_argument("--url", default=None, metavar="BASE",
+                   help=f"the model site (default: ${ENV_URL} when set, else Vosk's site)")
+    args = p.parse_args(argv)
+    return setup_fetch(args.name, args.dest, args.url)
+
+
+if __name__ == "__main__":
+    # Run the module as imported everywhere else (assistant.models), not this __main__ copy, so
+    # that ModelError raised by assistant.download is the class caught here.
+    from assistant.models import main as _main
+
+    raise SystemExit(_main())

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent setup on Debian/Ubuntu: system packages (when missing) and a venv in .venv.
+# Idempotent setup on Debian/Ubuntu: system packages (when missing), a venv in .venv and, on a
+# connected machine, the English Vosk model in models/ (once).
 # Usage: scripts/setup.sh            (runtime + test dependencies)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +30,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
+# The English Vosk model (~40 MB), once: skipped when a model is already found (models/,
+# $ASSISTANT_VOSK_MODEL, Vosk's folders) or when ASSISTANT_NO_MODEL_FETCH=1. Offline, or on any
+# failure, one line and the assistant uses PocketSphinx; setup still succeeds. Nothing is kept
+# from a failed attempt. The assistant itself never uses the network at run time.
+.venv/bin/python -m assistant.models --setup || [ $? -ne 130 ] || exit 130
 echo "setup: ready (.venv/bin/assistant)"

@@ -4,10 +4,15 @@ the loopback interface that serves a model list and a zip of the real Korean mod
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,13 +21,15 @@ from pathlib import Path
 import pytest
 
 from assistant import models
-from assistant.models import DEFAULT_MODEL, ENV_MODEL, ENV_URL, ModelError, download, find_model, is_model
+from assistant.models import (CONNECT_TIMEOUT, DEFAULT_MODEL, ENV_MODEL, ENV_NO_FETCH, ENV_URL, ModelError,
+                              download, find_model, is_model)
 from assistant.recognize import RecognizerError
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 NAME = "vosk-model-small-ko-test"  # the Korean model, zipped under this name
 BROKEN = "vosk-model-broken"  # in the list; its zip holds no model
 MISSING = "vosk-model-missing"  # in the list; no zip on the server
+DAMAGED = "vosk-model-damaged"  # in the list; its zip is not the one whose md5 the list gives
 UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1
 
 
@@ -62,19 +69,37 @@ class Site:
         self.server.server_close()
 
 
+def model_zip(path: Path, name: str) -> None:
+    """A small zip that unpacks to name/ with the files that make a model folder (not a model Vosk
+    could decode with): what only its checksum can tell from the real one."""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(f"{name}/am/final.mdl", b"\0" * 1000)
+        z.writestr(f"{name}/conf/model.conf", "--sample-frequency=16000\n")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Site:
     root = tmp_path_factory.mktemp("site")
-    entries = [{"lang": "ko", "lang_text": "Korean", "md5": "", "name": n, "obsolete": "false",
-                "size": 0, "size_text": "", "type": "small", "url": "", "version": "test"}
-               for n in (NAME, BROKEN, MISSING)]
-    (root / "model-list.json").write_text(json.dumps(entries), encoding="utf-8")
     source = ko_model()
     with zipfile.ZipFile(root / f"{NAME}.zip", "w", zipfile.ZIP_STORED) as z:  # stored: fast to make
         for p in sorted(source.rglob("*")):
             z.write(p, f"{NAME}/{p.relative_to(source)}")
     with zipfile.ZipFile(root / f"{BROKEN}.zip", "w") as z:
         z.writestr(f"{BROKEN}/README", "not a model\n")
+    model_zip(root / f"{DAMAGED}.zip", DAMAGED)
+    model_zip(root / f"{DEFAULT_MODEL}.zip", DEFAULT_MODEL)  # not the published zip: its sha256 differs
+
+    def entry(name: str, md5: str = "", size: int = 0) -> dict:
+        return {"lang": "ko", "lang_text": "Korean", "md5": md5, "name": name, "obsolete": "false",
+                "size": size, "size_text": "", "type": "small", "url": "", "version": "test"}
+
+    def listed(name: str) -> dict:  # the list's md5 and size of the zip served, as Vosk's list gives them
+        data = (root / f"{name}.zip").read_bytes()
+        return entry(name, hashlib.md5(data).hexdigest(), len(data))
+
+    entries = [listed(NAME), entry(BROKEN), entry(MISSING), listed(DEFAULT_MODEL),
+               entry(DAMAGED, hashlib.md5(b"the published zip").hexdigest(), (root / f"{DAMAGED}.zip").stat().st_size)]
+    (root / "model-list.json").write_text(json.dumps(entries), encoding="utf-8")
     s = Site(root)
     yield s
     s.close()
@@ -125,6 +150,7 @@ def test_vosks_settings_are_restored_after_a_download(downloaded, site):
     assert vosk.MODEL_LIST_URL == vosk.MODEL_PRE_URL + "model-list.json"
     assert vosk.MODEL_DIRS[1:] == [Path("/usr/share/vosk"), Path.home() / "AppData/Local/vosk",
                                    Path.home() / ".cache/vosk"]
+    assert vosk.requests.__name__ == "requests" and vosk.urlretrieve.__module__ == "urllib.request"
 
 
 def _one_line_error(call) -> str:
@@ -196,8 +222,240 @@ def test_a_name_that_is_not_a_model_name_is_refused(tmp_path, name):
 
 
 def test_list_models_reads_the_list(site):
-    assert models.list_models(site.url) == [NAME, BROKEN, MISSING]
+    assert models.list_models(site.url) == [NAME, BROKEN, MISSING, DEFAULT_MODEL, DAMAGED]
     assert "cannot reach 127.0.0.1:1" in _one_line_error(lambda: models.list_models(UNREACHABLE))
+
+
+# -- checksums ----------------------------------------------------------------------------------
+def test_the_zip_is_checked_against_the_lists_md5(downloaded, site):
+    from assistant import download as net
+
+    _, dest, _, _ = downloaded
+    entry = next(e for e in json.loads((site.root / "model-list.json").read_text()) if e["name"] == NAME)
+    assert net.expected_zip(NAME, entry) == {"size": entry["size"], "sha256": None, "md5": entry["md5"],
+                                             "checked": "md5 checked against the model list"}
+    assert net.expected_zip(DEFAULT_MODEL, entry)["sha256"] == models.PINNED_ZIPS[DEFAULT_MODEL][1]
+
+
+def test_a_zip_that_fails_the_lists_md5_is_refused_and_nothing_kept(site, tmp_path):
+    dest = tmp_path / "models"
+    before = len(site.requests)
+    message = _one_line_error(lambda: download(DAMAGED, dest, base_url=site.url, progress=False))
+    assert message.startswith(f"{site.url}{DAMAGED}.zip arrived damaged or is not the published file (md5 ")
+    assert site.requests[before:] == ["/model-list.json", f"/{DAMAGED}.zip"]  # fetched, then refused
+    assert not dest.exists()  # the zip unpacks to a model folder, but was never unpacked
+
+
+def test_the_default_model_is_checked_against_its_pinned_sha256(site, tmp_path):
+    """The site's list agrees with the zip it serves (md5 and size); only the sha256 pinned in
+    assistant/models.py tells it from the published vosk-model-small-en-us-0.15.zip."""
+    size, sha = models.PINNED_ZIPS[DEFAULT_MODEL]
+    assert size == 41_205_931 and len(sha) == 64
+    with pytest.raises(ModelError) as err:
+        download(DEFAULT_MODEL, tmp_path / "models", base_url=site.url, progress=False)
+    served = (site.root / f"{DEFAULT_MODEL}.zip").read_bytes()
+    assert f"{len(served)} bytes, expected {size}" in str(err.value)
+    assert f"sha256 {hashlib.sha256(served).hexdigest()[:16]}..., expected {sha[:16]}..." in str(err.value)
+    assert err.value.reason.startswith(f"{DEFAULT_MODEL}.zip failed its checksum: ")
+    assert not (tmp_path / "models").exists()
+
+
+# -- the fetch scripts/setup.sh runs ------------------------------------------------------------
+SETUP_FAILED = "setup: could not fetch the English Vosk model ({}); the assistant will use PocketSphinx. " \
+               "Retry with: .venv/bin/assistant model download"
+
+
+def setup_env(tmp_path: Path, **extra: str) -> dict:
+    """The environment of a fresh machine: no model named, none in Vosk's folders (HOME is empty)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_MODEL, ENV_URL, ENV_NO_FETCH, "VOSK_MODEL_PATH")}
+    return dict(env, HOME=str(home), PYTHONUNBUFFERED="1", **extra)
+
+
+def run_setup_fetch(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
+    """`python -m assistant.models --setup` as scripts/setup.sh runs it, with --dest a temp folder."""
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "assistant.models", "--setup", *args], capture_output=True,
+                       timeout=120, env=env or setup_env(tmp_path), cwd=ROOT)
+    return r, time.monotonic() - started
+
+
+@pytest.fixture()
+def no_system_model():
+    if models.models_in("/usr/share/vosk"):
+        pytest.skip("this machine has a model in /usr/share/vosk, which setup would find")
+
+
+def test_setup_fetches_the_model_once_with_progress(site, tmp_path, no_system_model):
+    dest = tmp_path / "models"
+    before = len(site.requests)
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(dest), "--url", site.url, "--name", NAME)
+    out, err = r.stdout.decode().splitlines(), r.stderr.decode()
+    size = (site.root / f"{NAME}.zip").stat().st_size
+    assert r.returncode == 0, err
+    assert out == [f"setup: fetching the English Vosk model {NAME} ({size / 2**20:.1f} MiB) from "
+                   f"{site.url[7:-1]} into {dest} (once; {ENV_NO_FETCH}=1 skips this)",
+                   f"setup: Vosk model ready: {dest / NAME} (md5 checked against the model list); "
+                   "the assistant will use Vosk"]
+    assert f"{NAME}.zip" in err and "100%" in err and "Traceback" not in err  # Vosk's progress bar
+    assert site.requests[before:] == ["/model-list.json", f"/{NAME}.zip"]
+    assert is_model(dest / NAME) and files(dest / NAME) == files(ko_model())
+    assert sorted(p.name for p in dest.iterdir()) == [NAME]
+
+    before = len(site.requests)  # once: the second setup finds it and fetches nothing
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(dest), "--url", site.url, "--name", NAME)
+    assert r.returncode == 0 and r.stderr == b""
+    assert r.stdout.decode() == f"setup: Vosk model {dest / NAME} already present (in {dest}); nothing fetched\n"
+    assert site.requests[before:] == []
+
+
+def test_setup_with_a_checksum_mismatch_says_so_in_one_line_and_keeps_nothing(site, tmp_path, no_system_model):
+    dest = tmp_path / "models"
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(dest), "--url", site.url)  # the default model
+    out, err = r.stdout.decode().splitlines(), r.stderr.decode()
+    assert r.returncode == 0 and "Traceback" not in err
+    assert len(out) == 2 and out[0].startswith(f"setup: fetching the English Vosk model {DEFAULT_MODEL} (39.3 MiB)")
+    assert out[1].startswith(SETUP_FAILED.split("(")[0] + f"({DEFAULT_MODEL}.zip failed its checksum: ")
+    assert out[1].endswith(SETUP_FAILED.split(")")[-1])
+    assert not dest.exists()  # no zip, no unpacking folder, not even the folder it made
+
+
+def test_setup_with_the_site_unreachable_is_one_line_and_fast(tmp_path, no_system_model):
+    dest = tmp_path / "models"
+    r, took = run_setup_fetch(tmp_path, "--dest", str(dest), "--url", UNREACHABLE)
+    assert r.returncode == 0 and r.stderr == b""
+    assert r.stdout.decode() == SETUP_FAILED.format("cannot reach 127.0.0.1:1: Connection refused") + "\n"
+    assert took < 5 and not dest.exists()
+
+
+def test_setup_gives_up_on_a_silent_host_after_the_connect_timeout(tmp_path, no_system_model):
+    """A host that never answers (packets dropped, as on a machine with no route out): a listening
+    socket whose accept queue is full drops the SYNs, so connecting hangs until the timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fillers.append(c)
+    try:
+        time.sleep(0.2)
+        r, took = run_setup_fetch(tmp_path, "--dest", str(tmp_path / "models"), "--url", f"http://127.0.0.1:{port}/")
+    finally:
+        for c in (*fillers, server):
+            c.close()
+    assert r.returncode == 0 and r.stderr == b""
+    assert r.stdout.decode() == SETUP_FAILED.format(f"cannot reach 127.0.0.1:{port}: timed out") + "\n"
+    assert CONNECT_TIMEOUT - 0.5 < took < CONNECT_TIMEOUT + 3, took
+    assert not (tmp_path / "models").exists()
+
+
+def test_a_dns_lookup_that_hangs_gives_up_after_the_connect_timeout(tmp_path, monkeypatch):
+    """Fault injection: a resolver that never answers (a network with no internet behind it)."""
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host == "vosk.invalid":
+            released.wait(60)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    from assistant import download as net
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    monkeypatch.setattr(net, "CONNECT_TIMEOUT", 1.0)  # the real 4 s is timed by the silent host's test
+    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)
+    out = io.StringIO()
+    started = time.monotonic()
+    try:
+        code = models.setup_fetch(DEFAULT_MODEL, tmp_path / "models", "http://vosk.invalid/vosk/", env={},
+                                  cache_dirs=[], out=out)
+    finally:
+        released.set()
+    took = time.monotonic() - started
+    assert code == 0
+    assert out.getvalue() == SETUP_FAILED.format("cannot reach vosk.invalid: timed out") + "\n"
+    assert 0.9 < took < 2.5, took
+    assert not (tmp_path / "models").exists()
+
+
+def test_setup_with_an_http_error_names_it(site, tmp_path, no_system_model):
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(tmp_path / "models"), "--url", site.url, "--name", MISSING)
+    out = r.stdout.decode().splitlines()
+    assert r.returncode == 0 and "Traceback" not in r.stderr.decode()
+    assert out[-1] == (f"setup: could not fetch the English Vosk model ({site.url}{MISSING}.zip answered HTTP 404 "
+                       "File not found); the assistant will use PocketSphinx. Retry with: "
+                       f".venv/bin/assistant model download {MISSING}")
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("extra, line", [
+    ({ENV_NO_FETCH: "1"}, f"setup: {ENV_NO_FETCH} is set: the English Vosk model is not fetched; the assistant "
+                          "will use PocketSphinx. Fetch it with: .venv/bin/assistant model download"),
+    ({ENV_MODEL: "none"}, f"setup: {ENV_MODEL}=none: the assistant uses PocketSphinx; no Vosk model fetched"),
+])
+def test_setup_opted_out_uses_no_network(site, tmp_path, extra, line, no_system_model):
+    before = len(site.requests)
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(tmp_path / "models"), "--url", site.url,
+                           env=setup_env(tmp_path, **extra))
+    assert r.returncode == 0 and r.stderr == b"" and r.stdout.decode() == line + "\n"
+    assert site.requests[before:] == [] and not (tmp_path / "models").exists()
+
+
+def test_setup_finds_a_model_already_there_wherever_the_assistant_looks(site, tmp_path):
+    """find_model's places: $ASSISTANT_VOSK_MODEL, then (here) --dest, then Vosk's folders."""
+    before = len(site.requests)
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(tmp_path / "models"), "--url", site.url,
+                           env=setup_env(tmp_path, **{ENV_MODEL: str(ko_model())}))
+    assert r.stdout.decode() == (f"setup: Vosk model {ko_model().relative_to(ROOT)} already present "
+                                 f"({ENV_MODEL}={ko_model()}); "
+                                 "nothing fetched\n")
+    cache = make_model(tmp_path / "home" / ".cache" / "vosk" / "vosk-model-en-us-0.22")
+    r, _ = run_setup_fetch(tmp_path, "--dest", str(tmp_path / "models"), "--url", site.url)
+    assert r.stdout.decode() == (f"setup: Vosk model {cache} already present (in Vosk's model folder "
+                                 f"{cache.parent}); nothing fetched\n")
+    assert site.requests[before:] == [] and r.returncode == 0
+
+
+def test_a_model_that_is_not_english_does_not_stop_the_fetch(tmp_path):
+    dest = tmp_path / "models"
+    make_model(dest / "vosk-model-small-ko-0.22")
+    out = io.StringIO()
+    assert models.setup_fetch(DEFAULT_MODEL, dest, UNREACHABLE, env={}, cache_dirs=[], out=out) == 0
+    assert out.getvalue() == SETUP_FAILED.format("cannot reach 127.0.0.1:1: Connection refused") + "\n"
+    assert sorted(p.name for p in dest.iterdir()) == ["vosk-model-small-ko-0.22"]
+
+
+def test_setup_sh_runs_the_fetch_and_still_succeeds(tmp_path):
+    """scripts/setup.sh itself, with the fetch opted out (it would write into the real models/)."""
+    if (ROOT / "pyproject.toml").stat().st_mtime > (ROOT / ".venv" / ".installed").stat().st_mtime:
+        pytest.skip("the venv is older than pyproject.toml: setup.sh would reinstall it")
+    r = subprocess.run(["scripts/setup.sh"], capture_output=True, timeout=120, cwd=ROOT,
+                       env=setup_env(tmp_path, **{ENV_NO_FETCH: "1"}))
+    assert r.returncode == 0, r.stderr
+    fetch, ready = r.stdout.decode().splitlines()[-2:]
+    assert ready == "setup: ready (.venv/bin/assistant)"
+    if models.models_in(models.MODELS_DIR):  # this checkout has a model in models/: it is found first
+        assert fetch.startswith("setup: Vosk model models/") and fetch.endswith("; nothing fetched")
+    else:
+        assert fetch == (f"setup: {ENV_NO_FETCH} is set: the English Vosk model is not fetched; the assistant "
+                         "will use PocketSphinx. Fetch it with: .venv/bin/assistant model download")
+
+
+def test_the_tests_hear_with_pocketsphinx_whatever_models_holds():
+    """tests/conftest.py sets ASSISTANT_VOSK_MODEL=none: a model fetched by `make setup` into
+    models/ (or one in ~/.cache/vosk) does not change which engine the tests hear with."""
+    assert os.environ[ENV_MODEL] == "none"
+    assert find_model(None)[0] is None
+    assert find_model(None, {ENV_MODEL: "None"}, ko_model().parent, [])[0] is None
+    r = run_cli("model", "path")  # an assistant the tests start
+    assert r.returncode == 1 and f"{ENV_MODEL}=none: no Vosk model wanted" in r.stderr.decode()
 
 
 # -- the command line ---------------------------------------------------------------------------
