@@ -39,13 +39,15 @@ class Microphone:
         self.settings = settings
         self.device = _device(settings.input_device, "input")
         self.block = round(settings.block * settings.rate)
-        self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=max(1, round(settings.queue_seconds / settings.block)))
+        self._queue: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=max(1, round(settings.queue_seconds / settings.block)))
         self.dropped = 0  # blocks dropped because the queue was full (CPU overload)
         self.overflows = 0  # times the device had more audio than was read in time
         self.device_rate = settings.rate
         self._stream = None
         self._lost = threading.Event()
         self._pending = np.zeros(0, dtype=np.float32)
+        self._pending_at = 0.0  # perf_counter time the first pending sample was captured
+        self.captured_at = 0.0  # perf_counter time the first sample of the last block read was captured
 
     def open(self) -> None:
         sd = self._sd
@@ -83,14 +85,16 @@ class Microphone:
     def _callback(self, indata, frames, time_info, status) -> None:
         if status.input_overflow:
             self.overflows += 1
-        block = indata[:, 0].copy()
+        behind = time_info.currentTime - time_info.inputBufferAdcTime
+        behind = behind if 0 <= behind < 1 else 0.0  # some hosts give no times
+        item = (time.perf_counter() - behind - frames / self.device_rate * (behind == 0), indata[:, 0].copy())
         try:
-            self._queue.put_nowait(block)
+            self._queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1
             try:
                 self._queue.get_nowait()  # keep the newest audio: drop the oldest block
-                self._queue.put_nowait(block)
+                self._queue.put_nowait(item)
             except (queue.Empty, queue.Full):
                 pass
 
@@ -110,11 +114,15 @@ class Microphone:
             if self._lost.is_set() and self._queue.empty():
                 raise AudioUnavailable("the microphone stopped delivering audio (unplugged?)")
             try:
-                raw = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                at, raw = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return None
             if self.device_rate != self.settings.rate:
                 raw = resample(Audio(raw, self.device_rate), self.settings.rate).samples
+            if not len(self._pending):
+                self._pending_at = at
             self._pending = np.concatenate([self._pending, raw])
         block, self._pending = self._pending[: self.block], self._pending[self.block:]
+        self.captured_at = self._pending_at
+        self._pending_at += self.block / self.settings.rate
         return (np.clip(block, -1, 1) * 32767).astype(np.int16)

@@ -20,6 +20,8 @@ from assistant.messages import Utterance
 from assistant.playback import AudioUnavailable
 from assistant.recognize import transcribe
 from assistant.reload import Reloader
+from assistant.addressed import AddressSettings, Addressing
+from assistant.echo import CANCELLERS, EchoError, EchoFilter, Reference, make_canceller
 from assistant.voice import Events, LoopSettings, TranscriptLog, VoiceLoop
 
 
@@ -45,7 +47,20 @@ def add_commands(sub) -> None:
                    help="trailing silence that ends an utterance, overriding --endpoint")
     a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",
                    help="after the assistant speaks, ignore the microphone this long (default: %(default)s)")
-    a.add_argument("--barge-in", action="store_true", help="while speaking, listen for stop / next / repeat")
+    a.add_argument("--barge-in", action=argparse.BooleanOptionalAction, default=LoopSettings.barge_in,
+                   help="while speaking, listen for stop (wait, pause) and slower; --no-barge-in: strict "
+                        "half-duplex, only a danger is heard while it speaks (default: on)")
+    a.add_argument("--echo-cancel", choices=CANCELLERS, default="webrtc",
+                   help="take the assistant's own voice out of what the microphone hears: WebRTC's AEC3, "
+                        "speexdsp, or off (default: %(default)s)")
+    a.add_argument("--follow-up", type=float, default=AddressSettings.follow_up, metavar="SECONDS",
+                   help="after it last spoke, answer what it did not understand for this long; later misses "
+                        "are taken for talk between you and stay unanswered (default: %(default)s)")
+    a.add_argument("--always-answer", action="store_true",
+                   help="answer every utterance it does not understand (someone alone with it)")
+    a.add_argument("--wake-word", default=None, metavar="NAME|PHRASE",
+                   help="act only on what follows a wake word: a bundled model (okay_nabu, hey_jarvis, "
+                        "hey_mycroft, alexa) or a phrase of your own; a danger is heard without it (default: none)")
     a.add_argument("--no-safety-watch", dest="safety_watch", action="store_false",
                    help="while speaking, ignore the microphone entirely (by default a danger such as "
                         "\"he hit me\" said over a reply still stops it and is answered)")
@@ -116,6 +131,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
         raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
     if not 0 <= args.echo <= 100:
         raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
+    if not 0 <= args.follow_up <= 600:
+        raise InputError(f"--follow-up must be from 0 to 600 seconds, got {args.follow_up:g}")
     events = Events.open(args.events)  # a path that cannot be written fails before anything starts
     log = TranscriptLog(args.transcript)
     try:
@@ -135,7 +152,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
                      LoopSettings(guard=args.guard, barge_in=args.barge_in,
                                   safety_watch=args.safety_watch, echo=args.echo),
                      say=lambda text: print(text, flush=True), tones=args.tone,
-                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log)
+                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log,
+                     echo=echo_filter(args.echo_cancel, speaker),
+                     addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer),
+                                           wake_word(args.wake_word)))
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:
         return loop.run(strip_pauses(dialogue.greeting().text))
@@ -150,6 +170,33 @@ def cmd_listen(args: argparse.Namespace) -> int:
             speaker.close()
         if mic.dropped:
             print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
+
+
+def echo_filter(name: str, speaker) -> EchoFilter | None:
+    """The echo canceller, fed by the speaker's player; None (one warning line) when it cannot start."""
+    player = getattr(speaker, "player", None)
+    if name == "off" or player is None:
+        return None
+    try:
+        canceller = make_canceller(name)
+    except EchoError as exc:
+        options.warn(f"{exc}; listening without echo cancellation")
+        return None
+    player.reference = Reference()
+    return EchoFilter(canceller, player.reference)
+
+
+def wake_word(spec: str | None):
+    """The wake word asked for; None (one warning line) when it cannot be used."""
+    if not spec:
+        return None
+    try:
+        from assistant.wake import load_wake_word
+
+        return load_wake_word(spec)
+    except AssistantError as exc:
+        options.warn(f"{exc}; listening without a wake word")
+        return None
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

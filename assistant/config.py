@@ -28,6 +28,8 @@ KEYS: dict[str, tuple] = {
     "safety-sure": ("number", 0, 1), "safety-unsure": ("number", 0, 1),
     "endpoint": ("choice", tuple(SILENCE)), "silence": ("number", 0.2, 5),
     "guard": ("number", 0, 5), "barge-in": ("flag",), "safety-watch": ("flag",), "echo": ("number", 0, 100),
+    "echo-cancel": ("choice", ("webrtc", "speex", "off")), "follow-up": ("number", 0, 600),
+    "always-answer": ("flag",), "wake-word": ("text",),
     "tone": ("flag",), "timeout-reminder": ("flag",), "intents": ("path",), "content": ("path",),
     "events": ("path",), "transcript": ("path",),  # opt-in writers: nothing is written unless set
 }

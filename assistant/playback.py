@@ -116,6 +116,7 @@ class SoundDevicePlayer:
         self._done.set()
         self.started_at: float | None = None  # perf_counter when the reply's first block was mixed
         self.stopped_at: float | None = None
+        self.reference = None  # an echo.Reference told of every block played (silence too), or None
 
     @property
     def playing(self) -> bool:
@@ -126,6 +127,7 @@ class SoundDevicePlayer:
             timeline, position = self._timeline, self._position
             if timeline is None:
                 outdata.fill(0)
+                self._tell(outdata, time_info)
                 return
             if self.started_at is None:
                 self.started_at = time.perf_counter()
@@ -134,6 +136,15 @@ class SoundDevicePlayer:
                 self._timeline = None
                 self._done.set()
         outdata[:, 0] = timeline.mix(position, frames)
+        self._tell(outdata, time_info)
+
+    def _tell(self, outdata, time_info) -> None:
+        """Hand what is being played, and when it will sound, to the echo canceller's reference."""
+        reference = self.reference
+        if reference is not None:
+            ahead = time_info.outputBufferDacTime - time_info.currentTime
+            ahead = ahead if 0 <= ahead < 1 else 0.0  # some hosts give no times
+            reference.played(outdata[:, 0], self._rate, time.perf_counter() + ahead)
 
     def _on_finished(self) -> None:  # the stream ended on its own: the device failed or vanished
         with self._lock:
@@ -146,6 +157,7 @@ class SoundDevicePlayer:
             return
         self.close()
         sd = self._sd
+        self._rate = rate  # before the first callback, which tells the echo reference the rate
         try:
             stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=self.device,
                                      blocksize=self.blocksize, latency=self.latency, callback=self._callback,

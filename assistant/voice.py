@@ -1,35 +1,35 @@
-"""The voice loop: microphone -> endpointing -> recognition -> intents -> dialogue -> speech.
+"""The voice loop: microphone -> echo canceller -> endpointing -> recognition -> intents ->
+addressed? -> dialogue -> speech.
 
-Half-duplex by default: while the assistant speaks (and for a short guard after), what the
-microphone hears is acted on only if it is a danger (the safety watch), so it never answers
-its own voice but never talks over someone who says "he hit me" either; a danger heard that
-is only the echo of the reply being spoken is ignored. With barge-in, stop / next / repeat
-are acted on during playback too. A partial
-result that is already exactly a short command ("stop", "next") answers before the silence
-window ends. Nothing is written unless `--events FILE` is given: one JSON line per turn.
+Built for a room. The speaker's own sound is taken back out of the microphone (echo.py, fed
+with exactly what is played), and while the assistant speaks it still listens for a small set,
+barge-in: stop (wait, pause), slower, and any danger, so "stop" said over a breathing break
+silences it at once. Anything else heard over its own voice is ignored, and so is a danger
+that is only the echo of the reply being spoken. `--no-barge-in` keeps strict half-duplex
+(only a danger is heard while it speaks: the safety watch). What is heard when it is quiet goes
+through addressed.py: a couple talking to each other is not answered. A partial result that
+is already exactly a short command ("stop", "next") answers before the silence window ends.
+Nothing is written unless `--events FILE` is given: one JSON line per turn or ignored utterance.
 """
-
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Callable
+from typing import Callable
 
+from rapidfuzz import fuzz
 
+from assistant.addressed import Addressing, Verdict
 from assistant.calls import Calls
 from assistant.capture import Microphone
 from assistant.content import strip_pauses
-from rapidfuzz import fuzz
-
 from assistant.dialogue import Dialogue
 from assistant.endpoint import EndpointSettings, Endpointer
-from assistant.errors import InputError
+from assistant.events import Events, TranscriptLog, open_log  # noqa: F401 - re-exported
 from assistant.matcher import SAFETY
-from assistant.messages import Reply
+from assistant.messages import IntentMatch, Reply
 from assistant.normalize import normalize
 from assistant.playback import AudioUnavailable
 from assistant.recognize import Recognizer
@@ -38,70 +38,31 @@ from assistant.speaker import Speaker
 log = logging.getLogger(__name__)
 
 EARLY = ("stop", "next", "repeat", "previous", "resume")  # commands a partial result may act on
-BARGE_IN = ("stop", "next", "repeat", "safety")  # what is heard while the assistant speaks
+BARGE_IN = ("stop", "slower", "safety")  # what is heard while the assistant speaks (stop: also wait, pause)
+# while it speaks, one of these words anywhere in what is being heard acts at once, whatever
+# else the residue of its own voice added around it ("the stop the")
+BARGE_WORDS = {"stop": "stop", "wait": "stop", "pause": "stop", "enough": "stop", "quiet": "stop",
+               "slower": "slower", "slow down": "slower"}
 
 
 @dataclass(frozen=True)
 class LoopSettings:
     guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
-    barge_in: bool = False  # listen during speech for stop/next/repeat
+    barge_in: bool = True  # while speaking, listen for stop (wait, pause) and slower; False: only danger
     early: bool = True  # let a partial result that is exactly a short command act at once
     safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
     echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
-
-
-def open_log(path: Path | None, flag: str) -> IO[str] | None:
-    """An opt-in log file, appended to; None (nothing written) when the user named none."""
-    try:
-        return open(path, "a", encoding="utf-8", buffering=1) if path else None
-    except OSError as exc:
-        raise InputError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
-
-
-class TranscriptLog:
-    """The opt-in conversation log: `you: ...` / `assistant: ...` lines, only when asked."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.stream = open_log(path, "--transcript")
-
-    def write(self, who: str, text: str) -> None:
-        if self.stream is not None:
-            self.stream.write(f"{who}: {' '.join(text.split())}\n")
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-
-
-class Events:
-    """The optional per-turn log (JSON lines), written only when the user names a file."""
-
-    def __init__(self, stream: IO[str] | None) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-
-    @classmethod
-    def open(cls, path: Path | None) -> "Events":
-        return cls(open_log(path, "--events"))
-
-    def write(self, **record) -> None:
-        if self.stream is None:
-            return
-        with self.lock:
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
 
 
 class VoiceLoop:
     def __init__(self, mic: Microphone, recognizer: Recognizer, dialogue: Dialogue, speaker: Speaker | None,
                  events: Events, endpoint: EndpointSettings = EndpointSettings(),
                  settings: LoopSettings = LoopSettings(), say: Callable[[str], None] = print,
-                 tones: bool = False, reloader=None, transcript=None) -> None:
+                 tones: bool = False, reloader=None, transcript=None, echo=None,
+                 addressing: Addressing | None = None) -> None:
         self.mic = mic
+        self.echo = echo  # an echo.EchoFilter that takes the speaker's sound out of each frame, or None
+        self.addressing = addressing or Addressing()
         self.reloader = reloader  # picks up edits to intents/ and content/ before each turn
         self.transcript = transcript  # the opt-in conversation log (TranscriptLog), or None
         self.recognizer = recognizer
@@ -125,6 +86,7 @@ class VoiceLoop:
     def _speaking(self) -> bool:
         if self.speaker is not None and self.speaker.speaking:
             self._quiet_until = time.monotonic() + self.settings.guard
+            self.addressing.spoke()
             return True
         return time.monotonic() < self._quiet_until
 
@@ -176,6 +138,9 @@ class VoiceLoop:
             self._report_drops()
             if frame is None:
                 continue
+            if self.echo is not None:
+                frame = self.echo(frame, getattr(self.mic, "captured_at", 0.0))
+            self.addressing.hear(frame)
             speaking = self._speaking()
             if speaking and not self._listening_while_speaking():
                 if in_utterance:
@@ -195,10 +160,14 @@ class VoiceLoop:
                         heard_during_speech = speaking
                     partial = self.recognizer.accept(speech)
                     last_speech = time.monotonic()
-                    if self.settings.early and partial and self._certain(partial, heard_during_speech):
-                        self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech)
+                    barged = self._barge_word(partial) if heard_during_speech else None
+                    if barged or self.settings.early and partial and self._certain(partial, heard_during_speech):
+                        self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech,
+                                   barged=barged)
                         in_utterance = False
-                        swallowing = ep.in_speech
+                        # the rest of "stop talking" is swallowed; what follows a command word heard
+                        # over its voice is heard afresh ("stop, he's hitting me")
+                        swallowing = ep.in_speech and not barged
                         continue
                 if ended and in_utterance:
                     waited = ep.time - (ep.speech_end or ep.time)  # the silence window actually waited
@@ -258,7 +227,7 @@ class VoiceLoop:
         if not during_speech:
             return True
         if intent == SAFETY:
-            return not self._echo(text)
+            return self.settings.safety_watch and not self._echo(text)
         return self.settings.barge_in and intent in BARGE_IN
 
     def _echo(self, text: str) -> bool:
@@ -266,25 +235,53 @@ class VoiceLoop:
         heard = normalize(text)
         return bool(self._saying and heard) and fuzz.partial_ratio(heard, self._saying) >= self.settings.echo
 
+    def _barge_word(self, partial: str) -> str | None:
+        """The barge-in command a partial result heard over its own voice holds, if any."""
+        if not self.settings.barge_in or not partial:
+            return None
+        heard = f" {normalize(partial)} "
+        return next((intent for word, intent in BARGE_WORDS.items() if f" {word} " in heard), None)
+
+    def _addressed(self, intent: str | None, text: str, during_speech: bool):
+        session = self.dialogue.session
+        busy = (during_speech or (self.speaker is not None and self.speaker.speaking)
+                or session.question is not None or self.dialogue.timer.running is not None)
+        return self.addressing.decide(intent, text, busy=busy)
+
     def _certain(self, partial: str, during_speech: bool) -> bool:
         m = self.dialogue.matcher.match(partial)
         if not self._heeded(m.intent, partial, during_speech):
             return False
         allowed = BARGE_IN if during_speech else EARLY
+        if not self._addressed(m.intent, partial, during_speech).act:
+            return False
         return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
 
-    def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool) -> None:
+    def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool,
+              barged: str | None = None) -> None:
         if self.reloader is not None:
             self.reloader.poll()
         t0 = time.perf_counter()
         transcript = self.recognizer.finish()
         t1 = time.perf_counter()
-        match = self.dialogue.matcher.match_any(transcript.heard)
+        if during_speech and barged is None:
+            barged = self._barge_word(transcript.text)
+        if barged is not None:  # the command word was heard over its own voice: no need to weigh the rest
+            match = IntentMatch(barged, 100.0, stage="barge-in")
+        else:
+            match = self.dialogue.matcher.match_any(transcript.heard)
         t2 = time.perf_counter()
         if not self._heeded(match.intent, transcript.text, during_speech):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=why, engine=transcript.engine)
+            return
+        verdict = self._addressed(match.intent, transcript.text, during_speech)
+        if not transcript.text.strip() and not self.addressing.settings.always_answer:
+            verdict = Verdict(False, "nothing recognised")  # a noise, a cough, a door: not a miss to answer
+        if not verdict.act:
+            self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
+                              ignored=verdict.why, engine=transcript.engine)
             return
         if self.transcript is not None:
             self.transcript.write("you", transcript.text)
@@ -298,7 +295,7 @@ class VoiceLoop:
         self.turns += 1
         self.events.write(
             turn=self.turns, transcript=transcript.text, engine=transcript.engine, biased=transcript.biased,
-            intent=match.intent, score=match.score, slots=dict(match.slots), early=early,
+            intent=match.intent, score=match.score, slots=dict(match.slots), early=early, addressed=verdict.why,
             response=strip_pauses(reply.text),
             timings_ms={"endpoint": round((endpoint_at - speech_end) * 1000, 1),
                         "decode": round((t1 - t0) * 1000, 1), "match": round((t2 - t1) * 1000, 1),

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio libasound2-plugins sox python3-venv)
+APT_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio libasound2-plugins libspeexdsp1 sox python3-venv)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

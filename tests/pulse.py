@@ -125,3 +125,51 @@ class Recorder:
         with self._lock:
             loud = [t - len(b) / self.rate for t, b in self.blocks if np.sqrt((b ** 2).mean()) > level]
         return loud[0] if loud else None
+
+
+class Room:
+    """A laptop in a living room: what the speaker sink plays comes back into the microphone
+    sink (module-loopback from the speaker's monitor, a fixed `delay_ms`, `echo_db` quieter),
+    and a steady room noise (pink, `noise_dbfs` RMS) plays into the microphone sink, while the
+    test's voice speaks into that same sink."""
+
+    def __init__(self, server: PulseServer, speaker: str = "spk", mic: str = "mic", delay_ms: int = 40,
+                 echo_db: float = -6.0, noise_dbfs: float = -48.0) -> None:
+        import sounddevice as sd
+
+        self.server = server
+        loaded = server.pactl("load-module", "module-loopback", f"source={speaker}.monitor", f"sink={mic}",
+                              f"latency_msec={delay_ms}", "adjust_time=0", "source_dont_move=true",
+                              "sink_dont_move=true")
+        if loaded.returncode != 0:
+            raise RuntimeError(f"module-loopback: {loaded.stderr.decode().strip()}")
+        self.module = loaded.stdout.decode().strip()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the loopback's sink input: set its volume
+            inputs = server.pactl("list", "short", "sink-inputs").stdout.decode().splitlines()
+            mine = [line.split()[0] for line in inputs if "module-loopback" in line]
+            if mine:
+                server.pactl("set-sink-input-volume", mine[0], f"{echo_db}dB")
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("module-loopback made no sink input")
+        rng = np.random.default_rng(7)
+        white = np.fft.rfft(rng.normal(size=22050 * 8))
+        pink = np.fft.irfft(white / np.sqrt(np.maximum(1, np.arange(len(white)))), 22050 * 8)
+        self.noise = (pink / np.sqrt((pink ** 2).mean()) * 10 ** (noise_dbfs / 20)).astype(np.float32)
+        self._at = 0
+
+        def play(outdata, frames, time_info, status):
+            idx = (self._at + np.arange(frames)) % len(self.noise)
+            outdata[:, 0] = self.noise[idx]
+            self._at += frames
+
+        self.stream = sd.OutputStream(samplerate=22050, channels=1, dtype="float32", device="pulse",
+                                      blocksize=1024, callback=play)  # the default sink: the microphone
+        self.stream.start()
+
+    def close(self) -> None:
+        self.stream.stop()
+        self.stream.close()
+        self.server.pactl("unload-module", self.module)

@@ -210,7 +210,7 @@ def test_step_walkthrough_by_voice(devices, tmp_path):
 
 
 def test_stop_said_during_a_long_reply_silences_it(devices, tmp_path):
-    bot = Assistant(devices, tmp_path, "--barge-in")
+    bot = Assistant(devices, tmp_path)  # barge-in is on by default
     try:
         command(bot, "tell me about step three", "explain_step", tmp_path)
         time.sleep(1.5)
@@ -302,7 +302,7 @@ def danger_over_a_reply(bot, folder, attempts: int = 3) -> list[dict]:
 
 
 def test_danger_said_over_a_long_reply_stops_it_and_gets_safety(devices, tmp_path):
-    bot = Assistant(devices, tmp_path)  # half-duplex: no --barge-in
+    bot = Assistant(devices, tmp_path, "--no-barge-in")  # half-duplex: the safety watch alone
     try:
         with Recorder() as rec:
             turns = danger_over_a_reply(bot, tmp_path)
@@ -326,17 +326,21 @@ def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app)
     from assistant.messages import Reply
     from assistant.voice import Events, LoopSettings, VoiceLoop
 
-    loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), say=lambda text: None)
+    loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), settings=LoopSettings(barge_in=False),
+                     say=lambda text: None)
     loop.answer(Reply("Where there is abuse, your safety comes first. Nobody deserves to be hurt.", "can_it_be_saved"))
     assert loop._heeded("safety", "he hit me", during_speech=True)
     assert not loop._heeded("safety", "where there is abuse your safety", during_speech=True)  # its echo
-    assert not loop._heeded("stop", "stop", during_speech=True)  # stop needs --barge-in
+    assert not loop._heeded("stop", "stop", during_speech=True)  # --no-barge-in: only danger is heard
     assert loop._heeded("take_break", "i need a break", during_speech=False)
-    barge = VoiceLoop(None, None, app.dialogue(), None, Events(None), settings=LoopSettings(barge_in=True),
-                      say=lambda text: None)
-    assert barge._heeded("stop", "stop", during_speech=True)
+    barge = VoiceLoop(None, None, app.dialogue(), None, Events(None), say=lambda text: None)  # barge-in: the default
+    assert barge._heeded("stop", "stop", during_speech=True) and barge._heeded("slower", "slower", during_speech=True)
+    assert not barge._heeded("explain_step", "explain step three", during_speech=True)
     loop.answer(Reply("If you are in danger now, call 911.", "safety"))
-    assert not loop._listening_while_speaking()  # the safety reply itself is never cut short by its echo
+    assert not loop._listening_while_speaking()  # half-duplex: the safety reply is never cut short by its echo
+    barge.answer(Reply("If you are in danger now, call 911.", "safety"))
+    assert barge._listening_while_speaking() and barge._heeded("stop", "stop", during_speech=True)
+    assert not barge._heeded("safety", "if you are in danger now call", during_speech=True)  # its own echo
 
 
 def test_a_one_minute_time_out_calls_them_back_on_the_minute(devices, tmp_path):

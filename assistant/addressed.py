@@ -1,0 +1,96 @@
+"""Addressed speech: in a room, most of what the microphone hears is two people talking to each
+other. The loop answers what was said to it and stays quiet otherwise.
+
+With no wake word (the default):
+- a danger is always answered, and so is the safety question;
+- a confident request ("i need a break", "explain step three") is acted on;
+- a command that only means something while the assistant is busy (stop, next, slower, yes, ...)
+  is acted on while it speaks, within the follow-up window after it last spoke, or while a
+  walkthrough, breathing break or question is under way; otherwise it was said to the partner;
+- a miss gets "Sorry, I didn't catch that" only within the follow-up window (about 8 s after the
+  assistant last spoke or asked something), or when the utterance names it ("coach");
+  any other miss is silent and logged in --events as ignored.
+`--always-answer` answers every miss (one person alone with it).
+
+With a wake word: only what follows the wake word (or is said within the follow-up window)
+is acted on, and safety is still always heard.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from assistant.matcher import SAFETY
+from assistant.normalize import normalize
+
+SAFETY_INTENTS = (SAFETY, "safety_check")
+# intents that answer or steer what the assistant is doing: said with nothing going on, and
+# not right after it spoke, they were said to the partner ("stop interrupting me")
+CONTROL = ("stop", "next", "previous", "repeat", "resume", "slower", "faster", "yes", "no", "goodbye",
+           "timer_status")
+NAMES = ("coach", "assistant")  # saying one of these addresses it
+
+
+@dataclass(frozen=True)
+class AddressSettings:
+    follow_up: float = 8.0  # seconds after the assistant last spoke during which a miss is answered aloud
+    always_answer: bool = False  # answer every miss with a reprompt (one person alone with it)
+    wake_window: float = 6.0  # seconds after a wake word during which what is said is acted on
+
+
+@dataclass(frozen=True)
+class Verdict:
+    act: bool  # answer it (a reprompt for a miss)
+    why: str  # for the events log: addressed, follow-up, named, wake word, safety, ...
+
+
+class Addressing:
+    def __init__(self, settings: AddressSettings = AddressSettings(), wake_word=None,
+                 clock=time.monotonic) -> None:
+        self.settings = settings
+        self.wake_word = wake_word  # a wake.WakeWord, or None
+        self.clock = clock
+        self.last_spoke = clock()  # the greeting counts: a miss right after it is answered
+        self.woken_at: float | None = None
+
+    def spoke(self) -> None:
+        """The assistant is speaking (called while it is): the follow-up window runs from now."""
+        self.last_spoke = self.clock()
+
+    def hear(self, frame) -> bool:
+        """Feed one microphone frame to the wake word, if there is one; True when it was just said."""
+        if self.wake_word is None or not self.wake_word.process(frame):
+            return False
+        self.woken_at = self.clock()
+        return True
+
+    def in_follow_up(self) -> bool:
+        return self.clock() - self.last_spoke <= self.settings.follow_up
+
+    def woken(self) -> bool:
+        return self.woken_at is not None and self.clock() - self.woken_at <= self.settings.wake_window
+
+    def decide(self, intent: str | None, text: str, *, busy: bool) -> Verdict:
+        """Whether to act on an utterance heard with `intent` (None: not understood). `busy`:
+        the assistant is speaking, or a walkthrough, break or question is under way."""
+        if intent in SAFETY_INTENTS:
+            return Verdict(True, "safety")
+        named = any(name in normalize(text).split() for name in NAMES)
+        if self.wake_word is not None:
+            if self.woken():
+                return Verdict(True, "wake word")
+            if self.in_follow_up() or busy and intent in CONTROL:
+                return Verdict(True, "follow-up")
+            return Verdict(False, "no wake word")
+        if intent is None:
+            if self.settings.always_answer:
+                return Verdict(True, "always answer")
+            if named:
+                return Verdict(True, "named")
+            if self.in_follow_up():
+                return Verdict(True, "follow-up")
+            return Verdict(False, "not understood, not addressed")
+        if intent in CONTROL and not (busy or named or self.in_follow_up() or self.settings.always_answer):
+            return Verdict(False, "a command with nothing to command")
+        return Verdict(True, "addressed")

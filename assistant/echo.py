@@ -1,0 +1,230 @@
+"""Echo cancellation: the microphone hears the assistant's own voice; take it back out.
+
+The loop knows exactly what it plays. The player hands every block it sends to the speaker to
+a `Reference`, stamped with the time it will sound; the microphone stamps every block with the
+time it was captured. For each 30 ms microphone frame, the reference that sounded at that
+moment is looked up and a canceller subtracts its echo (the room's delay and colouring, which
+it learns as it goes). Two cancellers, measured in BENCHMARKS.md (section `room`):
+
+- `webrtc`: WebRTC's AEC3 (`pywebrtc-audio`), the one browsers use, with its own delay
+  estimator: the default.
+- `speex`: speexdsp's multi-delay filter (Debian's `libspeexdsp1`, through ctypes).
+
+A canceller that cannot start is one warning line, and the loop runs on without it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import threading
+import time
+from collections import deque
+from typing import Protocol
+
+import numpy as np
+
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+RATE = 16000  # hertz: the microphone frames the loop reads
+CANCELLERS = ("webrtc", "speex", "off")
+
+
+class EchoError(AssistantError):
+    """An echo canceller that cannot start."""
+
+
+class Canceller(Protocol):
+    name: str
+
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray: ...  # int16 in, int16 out, same length
+
+
+class WebRtcCanceller:
+    """WebRTC AEC3 through pywebrtc-audio: finds the echo's delay itself (it drifts)."""
+
+    name = "webrtc"
+
+    def __init__(self, rate: int = RATE) -> None:
+        try:
+            from pywebrtc_audio import EchoCanceller
+        except ImportError as exc:
+            raise EchoError(f"echo canceller webrtc: pywebrtc-audio is not installed ({exc}); "
+                            "run `make setup`, or pass --echo-cancel speex or off") from None
+        self._aec = EchoCanceller(sample_rate=rate, num_channels=1, stream_delay_ms=0)
+
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        return self._aec.process(near, far)
+
+
+class SpeexCanceller:
+    """speexdsp's echo canceller (libspeexdsp.so.1 through ctypes), 10 ms frames, a 300 ms tail."""
+
+    name = "speex"
+
+    def __init__(self, rate: int = RATE, frame: int = 160, tail: float = 0.3) -> None:
+        lib = None
+        for candidate in ("libspeexdsp.so.1", ctypes.util.find_library("speexdsp")):
+            if not candidate:
+                continue
+            try:
+                lib = ctypes.CDLL(candidate)
+                break
+            except OSError:
+                continue
+        if lib is None or not hasattr(lib, "speex_echo_state_init"):
+            raise EchoError("echo canceller speex: libspeexdsp.so.1 not found; install libspeexdsp1 "
+                            "(`make setup`), or pass --echo-cancel webrtc or off")
+        lib.speex_echo_state_init.restype = ctypes.c_void_p
+        lib.speex_echo_state_init.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.speex_echo_cancellation.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(ctypes.c_int16)] * 3
+        lib.speex_echo_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lib.speex_echo_state_destroy.argtypes = [ctypes.c_void_p]
+        self._lib = lib
+        self.frame = frame
+        self._state = lib.speex_echo_state_init(frame, round(tail * rate))
+        sample_rate = ctypes.c_int(rate)
+        lib.speex_echo_ctl(self._state, 24, ctypes.byref(sample_rate))  # SPEEX_ECHO_SET_SAMPLING_RATE
+
+    def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+        near = np.ascontiguousarray(near, dtype=np.int16)
+        far = np.ascontiguousarray(far, dtype=np.int16)
+        out = np.empty_like(near)
+        ptr = ctypes.POINTER(ctypes.c_int16)
+        for i in range(0, len(near) - self.frame + 1, self.frame):
+            n, f, o = near[i:i + self.frame], far[i:i + self.frame], out[i:i + self.frame]
+            self._lib.speex_echo_cancellation(self._state, n.ctypes.data_as(ptr), f.ctypes.data_as(ptr),
+                                              o.ctypes.data_as(ptr))
+        rest = len(near) % self.frame
+        if rest:
+            out[-rest:] = near[-rest:]
+        return out
+
+    def __del__(self) -> None:
+        state, self._state = getattr(self, "_state", None), None
+        if state:
+            self._lib.speex_echo_state_destroy(state)
+
+
+def make_canceller(name: str, rate: int = RATE) -> Canceller | None:
+    """The canceller called `name` (None for "off"); an EchoError when it cannot start."""
+    if name == "off":
+        return None
+    if name == "webrtc":
+        return WebRtcCanceller(rate)
+    if name == "speex":
+        return SpeexCanceller(rate)
+    raise EchoError(f"unknown echo canceller {name!r}; choose one of {', '.join(CANCELLERS)}")
+
+
+class Reference:
+    """What the speaker played, kept for a few seconds with the time each sample sounds.
+
+    The player's audio thread calls `played(block, rate, sounds_at)`; the microphone side asks
+    `at(t0, n)` for the n samples (at 16 kHz) that sounded from time t0 on. Silence between
+    replies is kept as silence. Block stamps jitter by a few ms; the sample clock does not,
+    so times come from the count of samples since an anchor, re-anchored when the stamps drift
+    away from it (an underrun, a stream reopened)."""
+
+    def __init__(self, seconds: float = 4.0, rate: int = RATE, tolerance: float = 0.02) -> None:
+        self.rate = rate
+        self.seconds = seconds
+        self.tolerance = tolerance  # seconds a stamp may differ from the sample clock before re-anchoring
+        self._lock = threading.Lock()
+        self._blocks: deque[tuple[float, np.ndarray]] = deque()  # (time of the first sample, float32 at `rate`)
+        self._anchor: tuple[float, int] | None = None  # (time, samples since then)
+        self._in_rate = 0
+        self._carry = np.zeros(0, np.float32)  # input samples not yet resampled (low-pass history)
+        self._phase = 0.0  # position of the next output sample, in input samples, within _carry
+
+    def played(self, block: np.ndarray, rate: int, sounds_at: float) -> None:
+        """From the audio thread: `block` (float32 at `rate`) starts sounding at `sounds_at`."""
+        with self._lock:
+            if rate != self._in_rate:
+                self._in_rate, self._carry, self._phase, self._anchor = rate, np.zeros(0, np.float32), 0.0, None
+            if self._anchor is not None:
+                t_anchor, count = self._anchor
+                expected = t_anchor + count / rate
+                if abs(expected - sounds_at) > self.tolerance:
+                    self._anchor = None
+            if self._anchor is None:
+                self._anchor = (sounds_at, 0)
+                self._carry, self._phase = np.zeros(0, np.float32), 0.0
+            t_anchor, count = self._anchor
+            start = t_anchor + (count - len(self._carry) + self._phase) / rate
+            out = self._resample(block, rate)
+            self._anchor = (t_anchor, count + len(block))
+            if len(out):
+                self._blocks.append((start, out))
+            while self._blocks and self._blocks[0][0] < sounds_at - self.seconds:
+                self._blocks.popleft()
+
+    def _resample(self, block: np.ndarray, rate: int) -> np.ndarray:
+        """Continuous low-pass + linear interpolation from `rate` to 16 kHz across blocks."""
+        if rate == self.rate:
+            return block.astype(np.float32)
+        x = np.concatenate([self._carry, block.astype(np.float32)])
+        step = rate / self.rate
+        positions = np.arange(self._phase, len(x) - 1, step)
+        if rate > self.rate:  # a 3-tap smoothing keeps most of what aliases out of the band
+            smooth = np.convolve(x, np.array([0.25, 0.5, 0.25], np.float32), mode="same")
+        else:
+            smooth = x
+        out = np.interp(positions, np.arange(len(x)), smooth).astype(np.float32)
+        nxt = (positions[-1] + step) if len(positions) else self._phase
+        keep = max(0, int(nxt) - 1)
+        self._carry = x[keep:]
+        self._phase = nxt - keep
+        return out
+
+    def at(self, t0: float, n: int) -> np.ndarray:
+        """The n samples (float32, 16 kHz) that sounded from time t0; zeros where nothing did."""
+        out = np.zeros(n, np.float32)
+        with self._lock:
+            blocks = list(self._blocks)
+        for start, samples in blocks:
+            first = round((start - t0) * self.rate)
+            lo, hi = max(0, first), min(n, first + len(samples))
+            if lo < hi:
+                out[lo:hi] = samples[lo - first: hi - first]
+        return out
+
+    def sounding(self, t0: float, n: int, level: float = 1e-4) -> bool:
+        ref = self.at(t0, n)
+        return bool(len(ref)) and float(np.sqrt((ref ** 2).mean())) > level
+
+
+class EchoFilter:
+    """Removes the reference's echo from microphone frames, frame by frame (int16 at 16 kHz).
+
+    What the canceller leaves of the echo is quiet but still speech-like, enough for voice
+    activity detection to hear words in it. So while the speaker sounds, a frame the canceller
+    took most of (its output under `suppress` of its input, in RMS) was the assistant's own
+    voice: it becomes silence. A person talking over the reply keeps most of their frame and
+    is passed on."""
+
+    def __init__(self, canceller: Canceller, reference: Reference, suppress: float = 0.35) -> None:
+        self.canceller = canceller
+        self.reference = reference
+        self.suppress = suppress  # output/input RMS under which a frame during playback is echo
+        self.busy = 0.0  # seconds spent cancelling
+        self.frames = 0
+        self.suppressed = 0
+
+    def __call__(self, frame: np.ndarray, captured_at: float) -> np.ndarray:
+        started = time.perf_counter()
+        ref = self.reference.at(captured_at, len(frame))
+        far = (np.clip(ref, -1, 1) * 32767).astype(np.int16)
+        out = self.canceller.process(frame, far)
+        if float(np.abs(far).max(initial=0)) > 30:  # the speaker sounds: residual echo is silenced
+            raw = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
+            left = float(np.sqrt(np.mean(out.astype(np.float32) ** 2)))
+            if left < self.suppress * raw:
+                out = np.zeros_like(out)
+                self.suppressed += 1
+        self.busy += time.perf_counter() - started
+        self.frames += 1
+        return out

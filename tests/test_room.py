@@ -1,0 +1,90 @@
+"""The assistant in a room: its speaker comes back into its microphone (a PulseAudio loopback,
+-6 dB, 40 ms, with room noise: tests/pulse.py's Room) while the test's voice talks into the
+same microphone. Default flags throughout: echo cancellation, barge-in, no wake word."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.audio_tools import sounding_seconds
+from tests.conftest import DATA, read_tsv
+from tests.pulse import Recorder, Room, serving
+from tests.test_voice import PERSON, Assistant, command, speak_into_mic
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp("room"), sinks=("mic", "spk")) as server:
+        echo = Room(server)
+        try:
+            yield server
+        finally:
+            echo.close()
+
+
+def acted(bot) -> list[dict]:
+    return bot.wait_turns(0, timeout=0)
+
+
+def test_stop_said_over_a_breathing_break_in_the_room_silences_it(room, tmp_path):
+    bot = Assistant(room, tmp_path)
+    try:
+        turns = command(bot, "i need a break", "take_break", tmp_path)
+        assert turns and turns[-1]["intent"] == "take_break", bot.turns()
+        time.sleep(6)  # the break is under way: its cues sound, and come back into the microphone
+        with Recorder() as rec:
+            for voice in PERSON:
+                before = len(acted(bot))
+                speak_into_mic("stop", tmp_path, voice)
+                said = time.perf_counter()
+                turns = bot.wait_turns(before + 1, timeout=4)
+                if turns[-1]["intent"] == "stop":
+                    break
+            time.sleep(7)
+        assert turns[-1]["intent"] == "stop", bot.turns()
+        # only "stop" acted on: its own breathing cues through the echo path never did anything
+        assert [t["intent"] for t in turns] == ["take_break", "stop"], bot.turns()
+        last = rec.last_sound_at()
+        # after stop, only its short acknowledgement ("Okay, we'll stop there. Even a few slow
+        # breaths help.": 4 s); the break had most of a minute to go. BENCHMARKS.md has how soon
+        # the breathing itself falls silent.
+        assert last is not None and last - said < 8.0, last - said
+    finally:
+        bot.close()
+
+
+def test_its_own_long_reply_through_the_echo_never_barges_in(room, tmp_path):
+    bot = Assistant(room, tmp_path)
+    try:
+        command(bot, "tell me about step three", "explain_step", tmp_path)
+        with Recorder() as rec:
+            time.sleep(25)
+            still = rec.last_sound_at()
+        assert [t["intent"] for t in acted(bot)] == ["explain_step"], bot.turns()
+        assert still is not None and time.perf_counter() - still < 2.0  # still reading, never cut off
+    finally:
+        bot.close()
+
+
+def test_a_couple_talking_to_each_other_is_not_answered_but_danger_is(room, tmp_path):
+    chatter = [r["text"] for r in read_tsv(DATA / "room_chatter.tsv") if r["kind"] in ("argument", "near_miss")]
+    bot = Assistant(room, tmp_path)
+    try:
+        time.sleep(8.5)  # the follow-up window after its greeting has passed
+        with Recorder() as rec:
+            rec.blocks.clear()
+            for i, line in enumerate(chatter[:6]):
+                speak_into_mic(line, tmp_path, PERSON[i % len(PERSON)])
+                time.sleep(1.5)
+            time.sleep(2)
+            quiet = sounding_seconds(rec.audio())
+        heard = bot.turns()
+        assert not acted(bot), heard  # no reprompt, no action: it was not spoken to
+        assert quiet == 0.0
+        assert len([e for e in heard if "ignored" in e]) >= 3  # it did hear them: logged as ignored
+        turns = command(bot, "he just hit me and i am scared", "safety", tmp_path)
+        assert turns and turns[-1]["intent"] == "safety", bot.turns()
+    finally:
+        bot.close()
