@@ -3,7 +3,9 @@ other. The loop answers what was said to it and stays quiet otherwise.
 
 With no wake word (the default):
 - a danger is always answered, and so is the safety question;
-- a confident request ("i need a break", "explain step three") is acted on;
+- a request ("i need a break", "explain step three") is acted on when it is confident: within
+  the follow-up window the matcher's own threshold is enough, outside it (people may be talking
+  to each other) it needs `unprompted` (78, chosen on the tune half of tests/data/room_*.tsv);
 - a command that only means something while the assistant is busy (stop, next, slower, yes, ...)
   is acted on while it speaks, within the follow-up window after it last spoke, or while a
   walkthrough, breathing break or question is under way; otherwise it was said to the partner;
@@ -37,6 +39,7 @@ class AddressSettings:
     follow_up: float = 8.0  # seconds after the assistant last spoke during which a miss is answered aloud
     always_answer: bool = False  # answer every miss with a reprompt (one person alone with it)
     wake_window: float = 6.0  # seconds after a wake word during which what is said is acted on
+    unprompted: float = 78.0  # score 0-100 a request needs outside the follow-up window, unnamed
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Addressing:
     def woken(self) -> bool:
         return self.woken_at is not None and self.clock() - self.woken_at <= self.settings.wake_window
 
-    def decide(self, intent: str | None, text: str, *, busy: bool) -> Verdict:
+    def decide(self, intent: str | None, score: float, text: str, *, busy: bool) -> Verdict:
         """Whether to act on an utterance heard with `intent` (None: not understood). `busy`:
         the assistant is speaking, or a walkthrough, break or question is under way."""
         if intent in SAFETY_INTENTS:
@@ -91,6 +94,9 @@ class Addressing:
             if self.in_follow_up():
                 return Verdict(True, "follow-up")
             return Verdict(False, "not understood, not addressed")
-        if intent in CONTROL and not (busy or named or self.in_follow_up() or self.settings.always_answer):
+        prompted = named or self.in_follow_up() or self.settings.always_answer
+        if intent in CONTROL and not (busy or prompted):
             return Verdict(False, "a command with nothing to command")
-        return Verdict(True, "addressed")
+        if intent not in CONTROL and not prompted and score < self.settings.unprompted:
+            return Verdict(False, "not confident enough unprompted")
+        return Verdict(True, "addressed" if not prompted else "follow-up")

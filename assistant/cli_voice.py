@@ -56,6 +56,9 @@ def add_commands(sub) -> None:
     a.add_argument("--follow-up", type=float, default=AddressSettings.follow_up, metavar="SECONDS",
                    help="after it last spoke, answer what it did not understand for this long; later misses "
                         "are taken for talk between you and stay unanswered (default: %(default)s)")
+    a.add_argument("--unprompted-threshold", type=float, default=AddressSettings.unprompted, metavar="SCORE",
+                   help="score 0-100 a request needs when it was not asked for (outside the follow-up window, "
+                        "not naming the coach), as people may be talking to each other (default: %(default)s)")
     a.add_argument("--always-answer", action="store_true",
                    help="answer every utterance it does not understand (someone alone with it)")
     a.add_argument("--wake-word", default=None, metavar="NAME|PHRASE",
@@ -131,6 +134,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
         raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
     if not 0 <= args.echo <= 100:
         raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
+    if not 0 <= args.unprompted_threshold <= 100:
+        raise InputError(f"--unprompted-threshold must be between 0 and 100, got {args.unprompted_threshold:g}")
     if not 0 <= args.follow_up <= 600:
         raise InputError(f"--follow-up must be from 0 to 600 seconds, got {args.follow_up:g}")
     events = Events.open(args.events)  # a path that cannot be written fails before anything starts
@@ -154,7 +159,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
                      say=lambda text: print(text, flush=True), tones=args.tone,
                      reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log,
                      echo=echo_filter(args.echo_cancel, speaker),
-                     addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer),
+                     addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer,
+                                                           unprompted=args.unprompted_threshold),
                                            wake_word(args.wake_word)))
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:

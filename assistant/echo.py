@@ -203,13 +203,15 @@ class EchoFilter:
     What the canceller leaves of the echo is quiet but still speech-like, enough for voice
     activity detection to hear words in it. So while the speaker sounds, a frame the canceller
     took most of (its output under `suppress` of its input, in RMS) was the assistant's own
-    voice: it becomes silence. A person talking over the reply keeps most of their frame and
-    is passed on."""
+    voice: `echo_only` says so, and the endpointer counts the frame as silence (the frame itself
+    is passed on, so voice detection keeps learning the room's noise). A person talking over the
+    reply keeps most of their frame."""
 
     def __init__(self, canceller: Canceller, reference: Reference, suppress: float = 0.35) -> None:
         self.canceller = canceller
         self.reference = reference
         self.suppress = suppress  # output/input RMS under which a frame during playback is echo
+        self.echo_only = False  # the last frame was the assistant's own voice and nothing else
         self.busy = 0.0  # seconds spent cancelling
         self.frames = 0
         self.suppressed = 0
@@ -219,12 +221,12 @@ class EchoFilter:
         ref = self.reference.at(captured_at, len(frame))
         far = (np.clip(ref, -1, 1) * 32767).astype(np.int16)
         out = self.canceller.process(frame, far)
-        if float(np.abs(far).max(initial=0)) > 30:  # the speaker sounds: residual echo is silenced
+        self.echo_only = False
+        if float(np.abs(far).max(initial=0)) > 30:  # the speaker sounds
             raw = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
             left = float(np.sqrt(np.mean(out.astype(np.float32) ** 2)))
-            if left < self.suppress * raw:
-                out = np.zeros_like(out)
-                self.suppressed += 1
+            self.echo_only = left < self.suppress * raw
+            self.suppressed += self.echo_only
         self.busy += time.perf_counter() - started
         self.frames += 1
         return out

@@ -39,18 +39,28 @@ class Endpointer:
         self._needed = max(1, round(settings.start / seconds))
         self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.preroll / seconds)))
         self._end_frames = max(1, round(settings.silence / seconds))
+        self._recent: deque[bool] = deque(maxlen=3)
+        self.time = 0.0  # seconds of audio processed
+        self._frame_seconds = seconds
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what was half-heard. The voice detector keeps what it learned of the room's
+        noise (a new one takes seconds to learn it, and hears speech in the noise meanwhile)."""
+        self._window.clear()
+        self._preroll.clear()
+        self._recent.clear()
         self._quiet = 0
         self.in_speech = False
-        self.time = 0.0  # seconds of audio processed
         self.speech_start: float | None = None
         self.speech_end: float | None = None  # when the last speech frame of an utterance ended
-        self._frame_seconds = seconds
 
-    def process(self, frame: np.ndarray) -> tuple[np.ndarray | None, bool]:
-        """(speech samples to decode, or None; True when this frame ended an utterance)."""
+    def process(self, frame: np.ndarray, echo: bool = False) -> tuple[np.ndarray | None, bool]:
+        """(speech samples to decode, or None; True when this frame ended an utterance). `echo`:
+        the echo canceller found only the assistant's own voice in it, so it is not speech."""
         frame = frame.astype(np.int16)
         self.time += self._frame_seconds
-        voiced = self._vad.is_speech(frame.tobytes())
+        voiced = self._vad.is_speech(frame.tobytes()) and not echo  # the detector still learns from it
         if not self.in_speech:
             self._window.append(voiced)
             self._preroll.append(frame)
@@ -64,10 +74,11 @@ class Endpointer:
                 self._window.clear()
                 return out, False
             return None, False
-        if voiced:
+        self._recent.append(voiced)
+        if voiced and sum(self._recent) >= 2:  # speech goes on: two of the last three frames voiced
             self._quiet = 0
             self.speech_end = self.time
-        else:
+        else:  # a lone voiced frame in the pause is a room's noise (3% of frames in pink noise), not speech
             self._quiet += 1
         too_long = self.time - (self.speech_start or self.time) >= self.settings.max_utterance
         if self._quiet >= self._end_frames or too_long:

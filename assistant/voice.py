@@ -133,7 +133,7 @@ class VoiceLoop:
             except AudioUnavailable as exc:  # unplugged mid-stream: say so once, wait for it to return
                 self._reconnect(exc)
                 in_utterance, swallowing = False, False
-                ep = Endpointer(self.endpoint, self.mic.settings.rate)
+                ep.reset()
                 continue
             self._report_drops()
             if frame is None:
@@ -146,10 +146,10 @@ class VoiceLoop:
                 if in_utterance:
                     self.recognizer.finish()
                     in_utterance = False
-                ep = Endpointer(self.endpoint, self.mic.settings.rate)  # forget what was half-heard
+                ep.reset()  # forget what was half-heard
                 continue
             try:
-                speech, ended = ep.process(frame)
+                speech, ended = ep.process(frame, echo=self.echo is not None and self.echo.echo_only)
                 if swallowing:  # the rest of an utterance already answered early ("stop ... talking")
                     swallowing = not ended
                     continue
@@ -179,7 +179,7 @@ class VoiceLoop:
             except Exception as exc:  # noqa: BLE001 - a failing recognizer must not end the night
                 self._recover(exc)
                 in_utterance, swallowing = False, False
-                ep = Endpointer(self.endpoint, self.mic.settings.rate)
+                ep.reset()
         return 0
 
     def _recover(self, problem: Exception) -> None:
@@ -242,18 +242,18 @@ class VoiceLoop:
         heard = f" {normalize(partial)} "
         return next((intent for word, intent in BARGE_WORDS.items() if f" {word} " in heard), None)
 
-    def _addressed(self, intent: str | None, text: str, during_speech: bool):
+    def _addressed(self, intent: str | None, score: float, text: str, during_speech: bool):
         session = self.dialogue.session
         busy = (during_speech or (self.speaker is not None and self.speaker.speaking)
                 or session.question is not None or self.dialogue.timer.running is not None)
-        return self.addressing.decide(intent, text, busy=busy)
+        return self.addressing.decide(intent, score, text, busy=busy)
 
     def _certain(self, partial: str, during_speech: bool) -> bool:
         m = self.dialogue.matcher.match(partial)
         if not self._heeded(m.intent, partial, during_speech):
             return False
         allowed = BARGE_IN if during_speech else EARLY
-        if not self._addressed(m.intent, partial, during_speech).act:
+        if not self._addressed(m.intent, m.score, partial, during_speech).act:
             return False
         return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
 
@@ -276,7 +276,7 @@ class VoiceLoop:
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=why, engine=transcript.engine)
             return
-        verdict = self._addressed(match.intent, transcript.text, during_speech)
+        verdict = self._addressed(match.intent, match.score, transcript.text, during_speech)
         if not transcript.text.strip() and not self.addressing.settings.always_answer:
             verdict = Verdict(False, "nothing recognised")  # a noise, a cough, a door: not a miss to answer
         if not verdict.act:
