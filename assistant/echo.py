@@ -200,18 +200,25 @@ class Reference:
 class EchoFilter:
     """Removes the reference's echo from microphone frames, frame by frame (int16 at 16 kHz).
 
-    What the canceller leaves of the echo is quiet but still speech-like, enough for voice
-    activity detection to hear words in it. So while the speaker sounds, a frame the canceller
-    took most of (its output under `suppress` of its input, in RMS) was the assistant's own
-    voice: `echo_only` says so, and the endpointer counts the frame as silence (the frame itself
-    is passed on, so voice detection keeps learning the room's noise). A person talking over the
-    reply keeps most of their frame."""
+    What the canceller leaves of the echo is quiet, but speech-like, and voice activity detection
+    hears words in it (each breathing cue's first 50-100 ms leaks, and the cues come once a
+    second, so an utterance never ended). So while the speaker sounds (and for a second after,
+    the room's tail), a frame counts as someone talking only if what the canceller left is
+    `above` times louder than the room's own noise (the 20th percentile of the microphone's level
+    while nothing plays): `echo_only` says when it is not, and the endpointer takes the frame for
+    silence; so is a frame the canceller took most of (under `suppress` of its input). A person
+    saying "stop" is 20-30 dB above the room; the residue is not."""
 
-    def __init__(self, canceller: Canceller, reference: Reference, suppress: float = 0.35) -> None:
+    def __init__(self, canceller: Canceller, reference: Reference, above: float = 4.0,
+                 hold: float = 1.0, suppress: float = 0.35) -> None:
         self.canceller = canceller
         self.reference = reference
-        self.suppress = suppress  # output/input RMS under which a frame during playback is echo
-        self.echo_only = False  # the last frame was the assistant's own voice and nothing else
+        self.above = above  # times the room's noise level a frame must keep, while playing, to be speech
+        self.suppress = suppress  # before the room's noise is known: output/input RMS under which it is echo
+        self.echo_only = False  # the last frame was the assistant's own voice (or its residue) and nothing else
+        self._playing: deque[bool] = deque(maxlen=max(1, round(hold / 0.03)))
+        self._room: deque[float] = deque(maxlen=300)  # microphone levels while nothing played (about 9 s)
+        self._floor = 0.0
         self.busy = 0.0  # seconds spent cancelling
         self.frames = 0
         self.suppressed = 0
@@ -221,12 +228,17 @@ class EchoFilter:
         ref = self.reference.at(captured_at, len(frame))
         far = (np.clip(ref, -1, 1) * 32767).astype(np.int16)
         out = self.canceller.process(frame, far)
+        self._playing.append(float(np.abs(far).max(initial=0)) > 30)
+        raw = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
         self.echo_only = False
-        if float(np.abs(far).max(initial=0)) > 30:  # the speaker sounds
-            raw = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
+        if any(self._playing):
             left = float(np.sqrt(np.mean(out.astype(np.float32) ** 2)))
-            self.echo_only = left < self.suppress * raw
+            self.echo_only = left < self.above * self._floor or left < self.suppress * raw
             self.suppressed += self.echo_only
+        elif raw >= 1.0:  # a block of digital silence (the audio system fell behind) is not the room
+            self._room.append(raw)
+            if len(self._room) < self._room.maxlen or self.frames % 10 == 0:
+                self._floor = float(np.percentile(self._room, 20))
         self.busy += time.perf_counter() - started
         self.frames += 1
         return out

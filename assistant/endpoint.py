@@ -60,7 +60,7 @@ class Endpointer:
         the echo canceller found only the assistant's own voice in it, so it is not speech."""
         frame = frame.astype(np.int16)
         self.time += self._frame_seconds
-        voiced = self._vad.is_speech(frame.tobytes()) and not echo  # the detector still learns from it
+        voiced = not echo and self._vad.is_speech(frame.tobytes())  # echo would teach it a wrong noise floor
         if not self.in_speech:
             self._window.append(voiced)
             self._preroll.append(frame)

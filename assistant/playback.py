@@ -117,6 +117,7 @@ class SoundDevicePlayer:
         self.started_at: float | None = None  # perf_counter when the reply's first block was mixed
         self.stopped_at: float | None = None
         self.reference = None  # an echo.Reference told of every block played (silence too), or None
+        self.ahead = 0.0  # seconds from a block being mixed to its sounding (the output latency), last seen
 
     @property
     def playing(self) -> bool:
@@ -144,6 +145,7 @@ class SoundDevicePlayer:
         if reference is not None:
             ahead = time_info.outputBufferDacTime - time_info.currentTime
             ahead = ahead if 0 <= ahead < 1 else 0.0  # some hosts give no times
+            self.ahead = ahead
             reference.played(outdata[:, 0], self._rate, time.perf_counter() + ahead)
 
     def _on_finished(self) -> None:  # the stream ended on its own: the device failed or vanished

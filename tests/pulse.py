@@ -127,6 +127,21 @@ class Recorder:
         return loud[0] if loud else None
 
 
+@contextlib.contextmanager
+def sink(name: str):
+    """Streams this process opens meanwhile play into the sink called `name` (the ALSA pulse
+    plugin reads PULSE_SINK when a stream opens)."""
+    old = os.environ.get("PULSE_SINK")
+    os.environ["PULSE_SINK"] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PULSE_SINK", None)
+        else:
+            os.environ["PULSE_SINK"] = old
+
+
 class Room:
     """A laptop in a living room: what the speaker sink plays comes back into the microphone
     sink (module-loopback from the speaker's monitor, a fixed `delay_ms`, `echo_db` quieter),
@@ -165,8 +180,9 @@ class Room:
             outdata[:, 0] = self.noise[idx]
             self._at += frames
 
-        self.stream = sd.OutputStream(samplerate=22050, channels=1, dtype="float32", device="pulse",
-                                      blocksize=1024, callback=play)  # the default sink: the microphone
+        with sink(mic):
+            self.stream = sd.OutputStream(samplerate=22050, channels=1, dtype="float32", device="pulse",
+                                          blocksize=1024, callback=play)
         self.stream.start()
 
     def close(self) -> None:

@@ -10,8 +10,11 @@ catalogues of 1,000 / 10,000 / 100,000 sentences), understanding (accuracy on th
 tune half and held-out half; false accepts on CLINC150 out-of-scope), safety (answered and checked
 per labelled set, tune and held-out halves, beside the goals), speech out (render cost, cue timing,
 live latency through a PulseAudio null sink), speech in (spoken accuracy per engine, espeak-ng
-voices in babble noise), the voice loop (end of speech to first audio, with the latency plot),
-the time-out (due to first sound over 10 short time-outs), start-up (to ready with the encoder cache warm, and cold) and memory per engine. The soak section that
+voices in babble noise), the optional wake word (each detector: heard clean and in babble, false wakes
+per hour of chatter, CPU), the voice loop (end of speech to first audio, with the latency plot),
+the room (its own echo: echo return loss enhancement, CPU and false barge-ins; "stop" over its
+voice; a couple talking to each other; requests without a wake word), the time-out (due to first
+sound over 10 short time-outs), start-up (to ready with the encoder cache warm, and cold) and memory per engine. The soak section that
 `scripts/bench/soak --write` keeps in the file (between its markers) is carried over unchanged.
 """
 
@@ -27,7 +30,7 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, timeouts, tts, understanding, voice  # noqa: E402
+from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, timeouts, tts, understanding, voice, wake, room  # noqa: E402
 from bench.common import Run, machine, progress_printer  # noqa: E402
 
 from assistant.app import build  # noqa: E402
@@ -41,8 +44,10 @@ SECTIONS = [
     tts.section,  # speech out per engine (Piper, pyttsx3)
     spoken.section,
     alternatives.section,  # the recogniser's other hypotheses, spoken
+    wake.section,  # the optional wake word: heard, false wakes per hour, CPU
     voice.section,
     plot.section,  # after voice: plots what it measured
+    room.section,  # the room: its own echo, a couple talking, stop over its voice
     timeouts.section,  # the time-out's return prompt: due to first sound
     engines.section,
     soak.section,  # last: kept from the file as it was
