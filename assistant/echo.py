@@ -127,7 +127,11 @@ class Reference:
     `at(t0, n)` for the n samples (at 16 kHz) that sounded from time t0 on. Silence between
     replies is kept as silence. Block stamps jitter by a few ms; the sample clock does not,
     so times come from the count of samples since an anchor, re-anchored when the stamps drift
-    away from it (an underrun, a stream reopened)."""
+    away from it (an underrun, a stream reopened). Played audio is resampled to 16 kHz with a
+    windowed-sinc filter: the echo comes back through the sound system's own good resampler,
+    and a rough reference (linear interpolation) would cap how much a canceller can take out."""
+
+    TAPS = 16  # filter half-length, in input samples
 
     def __init__(self, seconds: float = 4.0, rate: int = RATE, tolerance: float = 0.02) -> None:
         self.rate = rate
@@ -135,49 +139,55 @@ class Reference:
         self.tolerance = tolerance  # seconds a stamp may differ from the sample clock before re-anchoring
         self._lock = threading.Lock()
         self._blocks: deque[tuple[float, np.ndarray]] = deque()  # (time of the first sample, float32 at `rate`)
-        self._anchor: tuple[float, int] | None = None  # (time, samples since then)
+        self._anchor: tuple[float, int] | None = None  # (time of input sample 0, input samples since)
         self._in_rate = 0
-        self._carry = np.zeros(0, np.float32)  # input samples not yet resampled (low-pass history)
-        self._phase = 0.0  # position of the next output sample, in input samples, within _carry
+        self._x = np.zeros(0, np.float32)  # input samples still needed by the filter
+        self._x_start = 0  # input sample number of _x[0]
+        self._next = 0.0  # input sample position of the next output sample
 
     def played(self, block: np.ndarray, rate: int, sounds_at: float) -> None:
         """From the audio thread: `block` (float32 at `rate`) starts sounding at `sounds_at`."""
         with self._lock:
-            if rate != self._in_rate:
-                self._in_rate, self._carry, self._phase, self._anchor = rate, np.zeros(0, np.float32), 0.0, None
-            if self._anchor is not None:
+            if self._anchor is not None and rate == self._in_rate:
                 t_anchor, count = self._anchor
-                expected = t_anchor + count / rate
-                if abs(expected - sounds_at) > self.tolerance:
+                if abs(t_anchor + count / rate - sounds_at) > self.tolerance:
                     self._anchor = None
-            if self._anchor is None:
-                self._anchor = (sounds_at, 0)
-                self._carry, self._phase = np.zeros(0, np.float32), 0.0
+            if self._anchor is None or rate != self._in_rate:
+                self._in_rate, self._anchor = rate, (sounds_at, 0)
+                self._x, self._x_start, self._next = np.zeros(0, np.float32), 0, 0.0
             t_anchor, count = self._anchor
-            start = t_anchor + (count - len(self._carry) + self._phase) / rate
-            out = self._resample(block, rate)
             self._anchor = (t_anchor, count + len(block))
+            self._x = np.concatenate([self._x, block.astype(np.float32)])
+            first = self._next
+            out = self._resample(rate)
             if len(out):
-                self._blocks.append((start, out))
+                self._blocks.append((t_anchor + first / rate, out))
             while self._blocks and self._blocks[0][0] < sounds_at - self.seconds:
                 self._blocks.popleft()
 
-    def _resample(self, block: np.ndarray, rate: int) -> np.ndarray:
-        """Continuous low-pass + linear interpolation from `rate` to 16 kHz across blocks."""
+    def _resample(self, rate: int) -> np.ndarray:
         if rate == self.rate:
-            return block.astype(np.float32)
-        x = np.concatenate([self._carry, block.astype(np.float32)])
-        step = rate / self.rate
-        positions = np.arange(self._phase, len(x) - 1, step)
-        if rate > self.rate:  # a 3-tap smoothing keeps most of what aliases out of the band
-            smooth = np.convolve(x, np.array([0.25, 0.5, 0.25], np.float32), mode="same")
-        else:
-            smooth = x
-        out = np.interp(positions, np.arange(len(x)), smooth).astype(np.float32)
-        nxt = (positions[-1] + step) if len(positions) else self._phase
-        keep = max(0, int(nxt) - 1)
-        self._carry = x[keep:]
-        self._phase = nxt - keep
+            out, self._x = self._x, np.zeros(0, np.float32)
+            self._x_start += len(out)
+            self._next = float(self._x_start)
+            return out
+        step, h = rate / self.rate, self.TAPS
+        end = self._x_start + len(self._x) - h  # the filter needs h samples past a position
+        positions = np.arange(self._next, end, step)
+        if not len(positions):
+            return np.zeros(0, np.float32)
+        cut = min(1.0, 0.95 * self.rate / rate)  # low-pass at 95% of the output's Nyquist, as a fraction of the input's
+        base = np.floor(positions).astype(np.int64)
+        idx = base[:, None] + np.arange(-h + 1, h + 1)[None, :]
+        t = positions[:, None] - idx
+        weights = cut * np.sinc(cut * t) * (0.5 + 0.5 * np.cos(np.pi * np.clip(t / h, -1, 1)))
+        local = idx - self._x_start
+        x = np.where(local >= 0, self._x[np.clip(local, 0, len(self._x) - 1)], 0.0)
+        out = (x * weights).sum(axis=1).astype(np.float32)
+        self._next = float(positions[-1] + step)
+        keep = max(self._x_start, int(np.floor(self._next)) - h)
+        self._x = self._x[keep - self._x_start:]
+        self._x_start = keep
         return out
 
     def at(self, t0: float, n: int) -> np.ndarray:

@@ -1,0 +1,114 @@
+"""The echo canceller (assistant/echo.py) on real speech: the Piper voice as the assistant's
+reply, coming back 40 ms later at -6 dB with room noise, and a person talking over it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.audio import resample
+from assistant.echo import EchoError, EchoFilter, Reference, make_canceller
+from tests.loop_tools import piper_pcm
+
+RATE = 16000
+
+
+def _room(reply: np.ndarray, person: np.ndarray | None = None, at: float = 0.0, delay: float = 0.04,
+          gain: float = 0.5, noise: float = 120.0, seed: int = 0) -> np.ndarray:
+    """What the microphone hears: the reply delayed and quieter, pink-ish noise, and a person."""
+    d = round(delay * RATE)
+    mic = np.zeros(len(reply) + d, np.float64)
+    mic[d:] += reply * gain
+    mic += np.random.default_rng(seed).normal(0, noise, len(mic))
+    if person is not None:
+        i = round(at * RATE)
+        mic[i:i + len(person)] += person[: len(mic) - i]
+    return np.clip(mic, -32768, 32767).astype(np.int16)[: len(reply)]
+
+
+def _filtered(name: str, reply: np.ndarray, mic: np.ndarray) -> tuple[np.ndarray, list[bool]]:
+    """Feed the reply to a Reference as the player would (22,050 Hz blocks stamped with when they
+    sound) and the microphone frames through an EchoFilter; the output and its echo-only flags."""
+    reference = Reference()
+    played = resample_to(reply, 22050)
+    echo = EchoFilter(make_canceller(name), reference)
+    outs, flags, sent = [], [], 0
+    for i in range(0, len(mic) - 480 + 1, 480):
+        while sent < len(played) and sent / 22050 < (i + 480) / RATE + 0.1:  # played just ahead, as live
+            reference.played(played[sent:sent + 512], 22050, 1000.0 + sent / 22050)
+            sent += 512
+        outs.append(echo(mic[i:i + 480], 1000.0 + i / RATE))
+        flags.append(echo.echo_only)
+    return np.concatenate(outs), flags
+
+
+def resample_to(pcm: np.ndarray, rate: int) -> np.ndarray:
+    from assistant.audio import Audio
+
+    return resample(Audio(pcm.astype(np.float32) / 32767, RATE), rate).samples
+
+
+@pytest.fixture(scope="module")
+def reply() -> np.ndarray:
+    text = ("Step three. Fighting fair. Every couple disagrees, and that is normal. What does the "
+            "damage is conflict that never gets settled. Stick to one topic, and say how you feel.")
+    silence = np.zeros(RATE, np.int16)  # the room is heard on its own first, as in the loop
+    return np.concatenate([silence, piper_pcm(text)]).astype(np.float64)
+
+
+def test_webrtc_takes_its_own_voice_out_of_the_microphone(reply):
+    mic = _room(reply)
+    out, flags = _filtered("webrtc", reply, mic)
+    tail = slice(3 * RATE, len(out))  # after the canceller has learned the room
+    erle = 10 * np.log10(np.mean(mic[tail].astype(float) ** 2) / np.mean(out[tail].astype(float) ** 2))
+    assert erle > 15, erle
+    playing = flags[3 * RATE // 480:]
+    assert sum(playing) / len(playing) > 0.9  # nearly every frame of its own voice is taken for echo
+
+
+def test_a_person_talking_over_the_reply_is_kept(reply):
+    person = piper_pcm("please stop", "joe-loose").astype(np.float64) * 1.5
+    at = 5.0
+    mic = _room(reply, person, at=at)
+    out, flags = _filtered("webrtc", reply, mic)
+    frames = slice(round(at * RATE / 480), round((at * RATE + len(person)) / 480))
+    spoken = [not f for f in flags[frames]]
+    assert sum(spoken) >= len(spoken) * 0.4, spoken  # the word is heard as speech, not echo
+    i, j = round(at * RATE), round(at * RATE) + len(person)
+    kept = np.sqrt(np.mean(out[i:j].astype(float) ** 2)) / np.sqrt(np.mean(person ** 2))
+    assert kept > 0.3, kept
+
+
+def test_reference_gives_back_what_sounded_at_a_moment():
+    reference = Reference()
+    tone = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32) * 0.5
+    for i in range(0, len(tone), 512):
+        reference.played(tone[i:i + 512], 22050, 50.0 + i / 22050)
+    got = reference.at(50.25, 1600)
+    want = np.sin(2 * np.pi * 440 * (0.25 + np.arange(1600) / RATE)) * 0.5
+    assert np.corrcoef(got, want)[0, 1] > 0.98
+    assert not reference.at(52.0, 480).any()  # nothing sounded then: silence
+
+
+def test_an_unknown_canceller_is_one_line_naming_the_choices():
+    with pytest.raises(EchoError, match="unknown echo canceller 'nope'; choose one of webrtc, speex, off"):
+        make_canceller("nope")
+
+
+def test_a_canceller_that_cannot_start_is_one_warning_and_listening_goes_on(monkeypatch, capsys):
+    from assistant import cli_voice
+
+    def broken(name: str):
+        raise EchoError("echo canceller webrtc: pywebrtc-audio is not installed (no module); run `make setup`")
+
+    monkeypatch.setattr(cli_voice, "make_canceller", broken)
+
+    class Player:
+        reference = None
+
+    class Speaker:
+        player = Player()
+
+    assert cli_voice.echo_filter("webrtc", Speaker()) is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "listening without echo cancellation" in err[0] and "make setup" in err[0]
