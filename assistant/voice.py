@@ -7,10 +7,11 @@ barge-in: stop (wait, pause), slower, and any danger, so "stop" said over a brea
 silences it at once. Anything else heard over its own voice is ignored, and so is a danger
 that is only the echo of the reply being spoken. `--no-barge-in` keeps strict half-duplex
 (only a danger is heard while it speaks: the safety watch). What is heard when it is quiet goes
-through addressed.py: a couple talking to each other is not answered. A partial result that
-is already exactly a short command ("stop", "next") answers before the silence window ends.
+through addressed.py: a couple talking to each other is not answered. A danger phrase, or a
+command word over its own voice, acts on the partial result, before the silence window ends.
 Nothing is written unless `--events FILE` is given: one JSON line per turn or ignored utterance.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,6 @@ from assistant.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
-EARLY = ("stop", "next", "repeat", "previous", "resume")  # commands a partial result may act on
 BARGE_IN = ("stop", "slower", "safety")  # what is heard while the assistant speaks (stop: also wait, pause)
 # while it speaks, one of these words anywhere in what is being heard acts at once, whatever
 # else the residue of its own voice added around it ("the stop the")
@@ -49,7 +49,7 @@ BARGE_WORDS = {"stop": "stop", "wait": "stop", "pause": "stop", "enough": "stop"
 class LoopSettings:
     guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
     barge_in: bool = True  # while speaking, listen for stop (wait, pause) and slower; False: only danger
-    early: bool = True  # let a partial result that is exactly a short command act at once
+    early: bool = True  # act on a danger phrase, or a command word over its voice, before the silence window
     safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
     echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
 
@@ -76,7 +76,7 @@ class VoiceLoop:
         self.stopping = threading.Event()
         self.turns = 0
         self._quiet_until = 0.0
-        self._saying = ""  # the reply being spoken, normalised, when it contains danger words
+        self._saying = ""  # the reply being spoken, normalised
         self._saying_safety = False
         self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
         self._drops_checked = 0.0
@@ -97,7 +97,7 @@ class VoiceLoop:
             self.transcript.write("assistant", strip_pauses(reply.text))
         spoken = normalize(strip_pauses(reply.text))
         self._saying_safety = reply.intent == SAFETY
-        self._saying = spoken if self.dialogue.matcher.triggered(spoken) == SAFETY else ""
+        self._saying = spoken  # a danger heard while it speaks that is its own words coming back is ignored
         if self.speaker is None:
             return None
         try:
@@ -222,13 +222,18 @@ class VoiceLoop:
     def _listening_while_speaking(self) -> bool:
         return self.settings.barge_in or (self.settings.safety_watch and not self._saying_safety)
 
-    def _heeded(self, intent: str | None, text: str, during_speech: bool) -> bool:
-        """Whether what was heard while the assistant spoke is acted on (always, when it was not)."""
+    def _heeded(self, intent: str | None, text: str, during_speech: bool, stage: str = "phrase") -> bool:
+        """Whether what was heard while the assistant spoke is acted on (always, when it was not).
+        Over its voice a danger must be a danger phrase, or four words or more: the residue of
+        its own voice decodes to short scraps ("to hurt") that the safety net alone can misread."""
         if not during_speech:
             return True
         if intent == SAFETY:
-            return self.settings.safety_watch and not self._echo(text)
-        return self.settings.barge_in and intent in BARGE_IN
+            weighty = stage == "phrase" or len(text.split()) >= 4
+            return self.settings.safety_watch and weighty and not self._echo(text)
+        # over its voice, a command only when its word was heard ("stop", "wait", "slower"): the
+        # residue of its own voice matches commands loosely ("read" as slower)
+        return self.settings.barge_in and intent in BARGE_IN and self._barge_word(text) == intent
 
     def _echo(self, text: str) -> bool:
         """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""
@@ -249,13 +254,12 @@ class VoiceLoop:
         return self.addressing.decide(intent, score, text, busy=busy)
 
     def _certain(self, partial: str, during_speech: bool) -> bool:
+        """A danger phrase in a partial result acts at once, before the silence window ends (unless
+        it is its own echo). Other commands wait for the end of the utterance: in a room the first
+        word of a sentence ("what ...", "stop interrupting me") is not a command."""
         m = self.dialogue.matcher.match(partial)
-        if not self._heeded(m.intent, partial, during_speech):
-            return False
-        allowed = BARGE_IN if during_speech else EARLY
-        if not self._addressed(m.intent, m.score, partial, during_speech).act:
-            return False
-        return m.intent in allowed and m.score >= 100.0 and len(partial.split()) <= 3 or m.stage == "phrase"
+        return (m.intent == SAFETY and m.stage == "phrase" and self._heeded(m.intent, partial, during_speech, m.stage)
+                and self._addressed(m.intent, m.score, partial, during_speech).act)
 
     def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool,
               barged: str | None = None) -> None:
@@ -271,7 +275,7 @@ class VoiceLoop:
         else:
             match = self.dialogue.matcher.match_any(transcript.heard)
         t2 = time.perf_counter()
-        if not self._heeded(match.intent, transcript.text, during_speech):
+        if not self._heeded(match.intent, transcript.text, during_speech, match.stage):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=why, engine=transcript.engine)
@@ -283,6 +287,7 @@ class VoiceLoop:
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=verdict.why, engine=transcript.engine)
             return
+        self.addressing.acted(verdict)
         if self.transcript is not None:
             self.transcript.write("you", transcript.text)
         with self.calls.lock:
