@@ -199,10 +199,13 @@ def wake_word(spec: str | None):
     try:
         from assistant.wake import load_wake_word
 
-        return load_wake_word(spec)
+        wake = load_wake_word(spec)
     except AssistantError as exc:
         options.warn(f"{exc}; listening without a wake word")
         return None
+    if getattr(wake, "warning", None):
+        options.warn(wake.warning)
+    return wake
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

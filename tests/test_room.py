@@ -93,3 +93,28 @@ def test_a_couple_talking_to_each_other_is_not_answered_but_danger_is(room, tmp_
         assert turns and turns[-1]["intent"] == "safety", bot.turns()
     finally:
         bot.close()
+
+
+def test_with_a_wake_word_only_what_follows_it_is_acted_on(room, tmp_path):
+    bot = Assistant(room, tmp_path, "--wake-word", "hey_jarvis")
+    try:
+        time.sleep(8.5)  # past the follow-up window after its greeting
+        speak_into_mic("i need a break", tmp_path)
+        time.sleep(3)
+        assert not acted(bot), bot.turns()  # no wake word: not for it
+        assert any(e.get("ignored") == "no wake word" for e in bot.turns()), bot.turns()
+        turns = command(bot, "hey jarvis, i need a break", "take_break", tmp_path)
+        assert turns and turns[-1]["intent"] == "take_break" and turns[-1]["addressed"] == "wake word", bot.turns()
+    finally:
+        bot.close()
+
+
+def test_a_wake_word_it_cannot_use_is_one_warning_and_it_listens_without(room, tmp_path):
+    bot = Assistant(room, tmp_path, "--wake-word", "hey_siri")
+    try:
+        warnings = [line for line in bot.err.read_text().splitlines() if "warning" in line]
+        assert len(warnings) == 1 and "hey_siri" in warnings[0] and "without a wake word" in warnings[0], warnings
+        turns = command(bot, "i need a break", "take_break", tmp_path)
+        assert turns and turns[-1]["intent"] == "take_break", bot.turns()
+    finally:
+        bot.close()
