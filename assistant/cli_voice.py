@@ -21,7 +21,7 @@ from assistant.playback import AudioUnavailable
 from assistant.recognize import transcribe
 from assistant.reload import Reloader
 from assistant.addressed import AddressSettings, Addressing
-from assistant.echo import CANCELLERS, EchoError, EchoFilter, Reference, make_canceller
+from assistant.echo import CANCELLERS, EchoFilter, Reference, make_canceller
 from assistant.voice import Events, LoopSettings, TranscriptLog, VoiceLoop
 
 
@@ -178,15 +178,22 @@ def cmd_listen(args: argparse.Namespace) -> int:
             print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
 
 
+def optional_part(make, without: str):
+    """What make() returns; None after one warning line when it raises: the loop runs on without it."""
+    try:
+        return make()
+    except AssistantError as exc:
+        options.warn(f"{exc}; {without}")
+        return None
+
+
 def echo_filter(name: str, speaker) -> EchoFilter | None:
     """The echo canceller, fed by the speaker's player; None (one warning line) when it cannot start."""
     player = getattr(speaker, "player", None)
     if name == "off" or player is None:
         return None
-    try:
-        canceller = make_canceller(name)
-    except EchoError as exc:
-        options.warn(f"{exc}; listening without echo cancellation")
+    canceller = optional_part(lambda: make_canceller(name), "listening without echo cancellation")
+    if canceller is None:
         return None
     player.reference = Reference()
     return EchoFilter(canceller, player.reference)
@@ -196,13 +203,9 @@ def wake_word(spec: str | None):
     """The wake word asked for; None (one warning line) when it cannot be used."""
     if not spec:
         return None
-    try:
-        from assistant.wake import load_wake_word
+    from assistant.wake import load_wake_word
 
-        wake = load_wake_word(spec)
-    except AssistantError as exc:
-        options.warn(f"{exc}; listening without a wake word")
-        return None
+    wake = optional_part(lambda: load_wake_word(spec), "listening without a wake word")
     if getattr(wake, "warning", None):
         options.warn(wake.warning)
     return wake
