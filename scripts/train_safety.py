@@ -2,7 +2,8 @@
 """Train the safety net (assistant/data/safety_net.npz) from the labelled sets, and pick its two
 thresholds on the tune halves only.
 
-Training rows: tests/data/train/*.tsv (danger and hard everyday statements written for training),
+Training rows: tests/data/train/*.tsv (danger and hard everyday statements written for training;
+a file is danger when its name says "danger", everyday when it says "everyday" or is in EVERYDAY_FILES),
 tests/data/danger.tsv and everyday.tsv, the tune halves of the blind sets (even rows of
 safety_test.tsv and safety_blind.tsv, `tune` rows of blind.tsv and dev.tsv) and the even rows of
 CLINC150 out-of-scope. Held out, never read here: the odd rows and `test` halves.
@@ -41,6 +42,8 @@ OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
 HIDDEN = 256  # units in the hidden layer of each member
 MEMBERS = 3  # nets trained from different seeds; their logits are averaged
 SEED = 0
+# everyday training files whose names do not say so: what partners say to each other in an argument
+EVERYDAY_FILES = {"argument_lines.tsv"}
 
 
 def read_tsv(path: Path) -> list[dict]:
@@ -52,8 +55,7 @@ def training_rows() -> list[tuple[str, int, bool]]:
     """(text, 1 for danger, True when the row belongs to a tune half used to pick thresholds)."""
     rows: list[tuple[str, int, bool]] = []
     for path in sorted((DATA / "train").glob("*.tsv")):
-        label = 0 if "everyday" in path.name else 1
-        rows += [(r["text"], label, False) for r in read_tsv(path)]
+        rows += [(r["text"], train_label(path), False) for r in read_tsv(path)]
     rows += [(r["text"], 1, False) for r in read_tsv(DATA / "danger.tsv")]
     rows += [(r["text"], 0, False) for r in read_tsv(DATA / "everyday.tsv")]
     for name in ("safety_test.tsv", "safety_blind.tsv"):
@@ -63,6 +65,16 @@ def training_rows() -> list[tuple[str, int, bool]]:
     rows += [(r["text"], 0, False) for r in read_tsv(OOS)[0::2]]
     held = held_out()
     return [row for row in rows if row[0] not in held]
+
+
+def train_label(path: Path) -> int:
+    """1 for a file of danger statements (its name says "danger"), 0 for everyday ones (its name says
+    "everyday", or it is listed in EVERYDAY_FILES); any other name is refused rather than guessed."""
+    danger, everyday = "danger" in path.name, "everyday" in path.name or path.name in EVERYDAY_FILES
+    if danger == everyday:
+        raise SystemExit(f"train_safety: {path.name}: cannot tell danger from everyday by its name; put "
+                         "'danger' or 'everyday' in it, or list it in EVERYDAY_FILES")
+    return int(danger)
 
 
 def held_out() -> set[str]:
