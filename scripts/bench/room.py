@@ -62,7 +62,7 @@ class Person:
 
         with sink("mic"):
             self.stream = sd.OutputStream(samplerate=22050, channels=1, dtype="float32", device="pulse",
-                                          blocksize=256, latency="low", callback=play)
+                                          blocksize=1024, latency="high", callback=play)
         self.stream.start()
 
     def say(self, text: str, voice: str) -> float:
