@@ -202,10 +202,6 @@ class Reference:
                 out[lo:hi] = samples[lo - first: hi - first]
         return out
 
-    def sounding(self, t0: float, n: int, level: float = 1e-4) -> bool:
-        ref = self.at(t0, n)
-        return bool(len(ref)) and float(np.sqrt((ref ** 2).mean())) > level
-
 
 class EchoFilter:
     """Removes the reference's echo from microphone frames, frame by frame (int16 at 16 kHz).

@@ -28,7 +28,7 @@ from assistant.capture import Microphone
 from assistant.content import strip_pauses
 from assistant.dialogue import Dialogue
 from assistant.endpoint import EndpointSettings, Endpointer
-from assistant.events import Events, TranscriptLog, open_log  # noqa: F401 - re-exported
+from assistant.events import Events, TranscriptLog  # noqa: F401 - TranscriptLog re-exported for cli.py
 from assistant.matcher import SAFETY
 from assistant.messages import IntentMatch, Reply
 from assistant.normalize import normalize
