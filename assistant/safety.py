@@ -10,7 +10,9 @@ gives the probability that an utterance describes danger. Three outcomes, like a
   otherwise    nothing: the intents decide.
 
 A figure of speech from the `except` list ("killing it at work") lowers a sure verdict to the
-question; it never silences it.
+question; it never silences it. So does an utterance unlike every danger statement the net learned
+from (its nearest one, by cosine, below `support_min`): far from its training, the net's certainty is
+extrapolation ("what's the best way to build a skyscraper"), so it asks rather than answers.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class SafetyNet:
                 self.sure = float(data["sure"])
                 self.unsure = float(data["unsure"])
                 self.encoder = str(data["encoder"])
+                # unit-length embeddings of the danger statements it was trained on (int8, x127), and the cosine one of
+                # them must reach for a sure verdict (absent in older nets: no such guard)
+                self._support = data["support"].astype(np.float32) / 127.0 if "support" in data else None
+                self.support_min = float(data["support_min"]) if "support_min" in data else 0.0
         except (OSError, KeyError, ValueError) as exc:
             raise EncoderError(f"the safety net {path} cannot be read ({exc}); reinstall with `make setup` "
                                "or rebuild it with scripts/train_safety.py") from None
@@ -58,12 +64,19 @@ class SafetyNet:
         logits = (hidden @ self._w2 + self._b2).reshape(-1)
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
+    def support(self, vector: np.ndarray) -> float:
+        """Cosine of the nearest danger statement the net was trained on (1.0 when it has none stored)."""
+        if self._support is None:
+            return 1.0
+        v = vector.reshape(-1).astype(np.float32)
+        return float(np.max(self._support @ (v / (np.linalg.norm(v) or 1.0))))
+
     def verdict(self, vector: np.ndarray, excepted: bool = False, sure: float | None = None,
                 unsure: float | None = None) -> SafetyVerdict:
         p = float(self.probability(vector.reshape(1, -1))[0])
         sure = self.sure if sure is None else sure
         unsure = self.unsure if unsure is None else unsure
-        if p >= sure and not excepted:
+        if p >= sure and not excepted and self.support(vector) >= self.support_min:
             return SafetyVerdict(SAFETY, p)
         if p >= unsure:
             return SafetyVerdict(SAFETY_CHECK, p)

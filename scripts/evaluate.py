@@ -59,7 +59,7 @@ def safety_sets() -> dict[str, list[tuple[str, bool]]]:
     """Every labelled safety set as (text, is danger), the held-out halves marked `test`."""
     sets = {"danger.tsv": [(r["text"], True) for r in read_tsv(DATA / "danger.tsv")],
             "everyday.tsv": [(r["text"], False) for r in read_tsv(DATA / "everyday.tsv")]}
-    for name in ("safety_test", "safety_blind"):
+    for name in ("safety_calib", "safety_test", "safety_blind"):
         rows = read_tsv(DATA / f"{name}.tsv")
         for which in ("tune", "test"):
             sets[f"{name}.tsv {which}"] = [(r["text"], r["label"] == "danger") for r in half(rows, which)]

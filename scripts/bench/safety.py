@@ -93,11 +93,12 @@ def section(run: Run) -> list[str]:
         "",
         "Per labelled set (scripts/evaluate.py `safety_sets()`): danger *answered* is the full safety answer "
         "(`safety`), *checked* the one caring question (`safety_check`, \"Are you safe right now?\"). The safety "
-        "net (assistant/safety.py) trains on danger.tsv, everyday.tsv, tests/data/train/, the `tune` halves "
-        "(even rows of safety_test.tsv and safety_blind.tsv, `tune` rows of blind.tsv and dev.tsv) and CLINC150's "
-        "even rows, "
-        "and picks its thresholds on the tune halves; the `test` halves and CLINC150's odd rows were never read "
-        "while training or tuning: they are the held-out rows.",
+        "net (assistant/safety.py) trains on danger.tsv, everyday.tsv, tests/data/train/, every sentence of "
+        "intents/, the `tune` halves (even rows of safety_calib.tsv, safety_test.tsv and safety_blind.tsv, `tune` "
+        "rows of blind.tsv and dev.tsv) and CLINC150's even rows, and picks its thresholds on the tune halves, "
+        "each scored by a net trained without it; the `test` halves and CLINC150's odd rows were never read "
+        "while training or tuning: they are the held-out rows. safety_calib.tsv is the freshest: its author saw "
+        "no other set, phrase or training row, and nothing was written from it.",
         "",
         "| set | half | danger | answered | answered or checked | everyday | answered | checked |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
