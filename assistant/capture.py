@@ -27,6 +27,7 @@ class CaptureSettings:
     block: float = 0.03  # seconds per block (the endpointer's frame)
     queue_seconds: float = 10.0  # seconds of audio held before the oldest blocks are dropped
     input_device: str | int | None = None  # sounddevice name or index; None = the system's
+    clock_tolerance: float = 0.02  # seconds a block's stamp may stray from the sample clock before it is believed
 
 
 class Microphone:
@@ -47,6 +48,7 @@ class Microphone:
         self._lost = threading.Event()
         self._pending = np.zeros(0, dtype=np.float32)
         self._pending_at = 0.0  # perf_counter time the first pending sample was captured
+        self._clock: float | None = None  # when the next block's first sample was captured, by the sample clock
         self.captured_at = 0.0  # perf_counter time the first sample of the last block read was captured
 
     def open(self) -> None:
@@ -56,6 +58,7 @@ class Microphone:
         except (ValueError, sd.PortAudioError) as exc:
             raise AudioUnavailable(f"no microphone ({exc}); `assistant devices` lists the input devices") from None
         self._lost.clear()
+        self._clock = None
         last_error: Exception | None = None
         for rate in (self.settings.rate, int(info["default_samplerate"])):
             try:
@@ -106,6 +109,18 @@ class Microphone:
             except queue.Empty:
                 break
         self._pending = np.zeros(0, dtype=np.float32)
+        self._clock = None
+
+    def _stamp(self, at: float, samples: int) -> float:
+        """When a block's first sample was captured. The callback's own stamps jitter by a few ms
+        (when the audio thread got to run), and the echo canceller would then be handed a reference
+        spliced every few frames; so times come from the count of samples since an anchor, and a
+        stamp is believed only when it strays further (audio dropped, the stream reopened)."""
+        if self._clock is None or abs(at - self._clock) > self.settings.clock_tolerance:
+            self._clock = at
+        at = self._clock
+        self._clock += samples / self.device_rate
+        return at
 
     def read(self, timeout: float = 0.5) -> np.ndarray | None:
         """One block of `settings.block` seconds at `settings.rate`, as int16; None on timeout."""
@@ -117,6 +132,7 @@ class Microphone:
                 at, raw = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return None
+            at = self._stamp(at, len(raw))
             if self.device_rate != self.settings.rate:
                 raw = resample(Audio(raw, self.device_rate), self.settings.rate).samples
             if not len(self._pending):
