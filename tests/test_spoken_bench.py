@@ -199,3 +199,13 @@ def test_a_phrase_decodes_the_same_whatever_came_before(app, engines):
     backward = accuracy.spoken_accuracy(app, free, two[::-1], ["en-gb"], [10.0], typed=False)[0]
     assert forward["correct"] == backward["correct"]
     assert sorted(forward["errors"]) == sorted(backward["errors"])
+
+
+def test_bench_only_replaces_just_the_named_section_and_keeps_the_rest():
+    import importlib
+    bench_main = importlib.import_module("bench.__main__")
+    text = "# Benchmarks\n\nheader\n\n## Safety\n\nold safety\n\n## Room: x\n\nold room\n"
+    out = bench_main.splice(text, ["## Safety", "", "new safety", ""])
+    assert out == "# Benchmarks\n\nheader\n\n## Safety\n\nnew safety\n\n## Room: x\n\nold room\n"
+    with pytest.raises(SystemExit):
+        bench_main.splice(text, ["## Not there", ""])

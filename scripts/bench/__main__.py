@@ -1,7 +1,12 @@
 """Measure this machine and write BENCHMARKS.md and BENCHMARKS-latency.png (every figure comes
 from this run).
 
-Usage: .venv/bin/python scripts/bench [--quick] [--out BENCHMARKS.md]
+Usage: .venv/bin/python scripts/bench [--quick] [--out BENCHMARKS.md] [--only SECTION[,SECTION]]
+
+--only reruns the named sections (module names: matching, understanding, safety, speech, tts, spoken,
+alternatives, wake, voice, room, timeouts, engines) and puts them in place of the same sections of the
+file given by --out, each marked with the command, date and load of its own run; the other sections stay
+as they were, from the run in the file's header.
 
 Sections, in order (one module each in scripts/bench/): intent matching (difflib, rapidfuzz alone,
 rapidfuzz + WordLlama and the shipped rapidfuzz + MiniLM + safety net side by side: match time,
@@ -35,6 +40,10 @@ from bench.common import Run, machine, progress_printer  # noqa: E402
 
 from assistant.app import build  # noqa: E402
 
+EVERY_FIGURE = ("Every figure below comes from that run, except in a section marked with its own `--only` run; "
+                "rerun the command to refresh this file.")
+OLD_EVERY_FIGURE = "Every figure below comes from that run; rerun the command to refresh this file."
+
 # Each: section(run) -> markdown lines. A new section is a module and a line here.
 SECTIONS = [
     matching.section,
@@ -59,7 +68,21 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions, voices and noise levels, half the held-out CLINC150 queries: a few minutes on 2 cores")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write (default: %(default)s)")
+    ap.add_argument("--only", type=str, default=None, metavar="SECTION[,SECTION]",
+                    help="rerun these sections only and splice them into --out (see above)")
     args = ap.parse_args(argv)
+    names = {f.__module__.rsplit(".", 1)[-1]: f for f in SECTIONS}
+    only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    if only is not None:
+        unknown = [n for n in only if n not in names or n in ("plot", "soak")]
+        if unknown or not only:
+            print(f"scripts/bench: --only: unknown section {', '.join(unknown) or '(none given)'}; choose from "
+                  f"{', '.join(n for n in names if n not in ('plot', 'soak'))}", file=sys.stderr)
+            return 2
+        if not args.out.exists():
+            print(f"scripts/bench: --only needs an existing {args.out} to splice into; run the whole bench first",
+                  file=sys.stderr)
+            return 2
     progress = progress_printer()
     progress("loading intents, content and embeddings")
     t = time.perf_counter()
@@ -68,12 +91,22 @@ def main(argv: list[str] | None = None) -> int:
               time.perf_counter() - t)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    if only is not None:
+        text = args.out.read_text().replace(OLD_EVERY_FIGURE, EVERY_FIGURE)
+        for name in only:
+            fresh = names[name](run)
+            fresh[1:1] = ["", f"*This section: `{run.command} --only {name}`, {date}, load {load} when it started; "
+                              "the sections around it come from the run in the header.*"]
+            text = splice(text, fresh)
+        args.out.write_text(text)
+        progress(f"wrote {', '.join(only)} into {args.out}")
+        return 0
     lines = [
         "# Benchmarks",
         "",
         f"Machine: {machine()}. Date: {date}. Command: `{run.command}`. Load average (1, 5, 15 min) "
         f"when it started: {load} (other work on the machine slows every timing below).",
-        "Every figure below comes from that run; rerun the command to refresh this file.",
+        EVERY_FIGURE,
         "",
     ]
     for section in SECTIONS:
@@ -81,6 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text("\n".join(lines))
     progress(f"wrote {args.out}")
     return 0
+
+
+def splice(text: str, section: list[str]) -> str:
+    """`text` with the section headed like `section` (its "## " line up to the next one) replaced."""
+    lines = text.split("\n")
+    heading = section[0]
+    if heading not in lines:
+        raise SystemExit(f"scripts/bench: --only: no section '{heading}' in the file to replace; run the whole bench")
+    start = lines.index(heading)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "\n".join(lines[:start] + section + lines[end:])
 
 
 if __name__ == "__main__":
