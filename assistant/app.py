@@ -79,11 +79,13 @@ def check(assistant: Assistant) -> list[str]:
 
 
 def recognizer(assistant: Assistant, engine: str | None = None, model: Path | None = None,
-               bias: bool = True):
+               bias: bool = True, live: bool = False):
     """The recognizer to use, and a one-line notice of what was chosen and why.
 
     Vosk when a model is found (--model, ASSISTANT_VOSK_MODEL, models/, Vosk's cache);
-    otherwise PocketSphinx, whose English model ships in its wheel."""
+    otherwise PocketSphinx, whose English model ships in its wheel. `live` (the voice loop):
+    PocketSphinx decodes in a child process (decoder_process.py), so its decoding never stalls
+    the audio callbacks."""
     from assistant.models import find_model
     from assistant.recognize import PocketSphinxEngine, RecognizerError, VoskEngine
 
@@ -100,5 +102,8 @@ def recognizer(assistant: Assistant, engine: str | None = None, model: Path | No
                                   "or pass --model PATH")
         notice = f"no Vosk model found ({where}); using PocketSphinx's built-in English model"
     matcher = assistant.matcher
-    engine_ = PocketSphinxEngine(phrases, second_opinion=lambda text: matcher.match(text).intent is not None)
+    kind = PocketSphinxEngine
+    if live:
+        from assistant.decoder_process import DecoderProcess as kind
+    engine_ = kind(phrases, second_opinion=lambda text: matcher.match(text).intent is not None)
     return engine_, notice or "PocketSphinx's built-in English model"

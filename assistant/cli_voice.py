@@ -150,7 +150,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         args.speak = True
         return cli.cmd_chat(args)
     t = time.perf_counter()
-    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias, live=True)
     print(f"assistant: {notice}; ready in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     speaker = options.make_speaker(args, app.content, live=True)
     loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
@@ -174,6 +174,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
         log.close()
         if speaker is not None:
             speaker.close()
+        if hasattr(engine, "close"):
+            engine.close()
         if mic.dropped:
             print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
 

@@ -118,12 +118,15 @@ class SoundDevicePlayer:
         self.stopped_at: float | None = None
         self.reference = None  # an echo.Reference told of every block played (silence too), or None
         self.ahead = 0.0  # seconds from a block being mixed to its sounding (the output latency), last seen
+        self.underruns = 0  # times the device ran dry (its audio thread was kept waiting): a gap in what it said
 
     @property
     def playing(self) -> bool:
         return not self._done.is_set()
 
     def _callback(self, outdata, frames, time_info, status) -> None:  # the audio thread
+        if status.output_underflow:
+            self.underruns += 1
         with self._lock:
             timeline, position = self._timeline, self._position
             if timeline is None:

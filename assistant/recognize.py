@@ -223,13 +223,17 @@ class PocketSphinxEngine:
 
     def finish(self) -> Transcript:
         t = time.perf_counter()
-        self.decoder.end_utt()
-        text, others = self._hypotheses()
+        text, others = self._end()
         biased = self.biased
         if biased and self._audio and self.second_opinion is not None and not self.second_opinion(text):
             free, free_others = self._free_pass()  # the intents' words did not fit: decode freely
             text, others, biased = free, [text, *others, *free_others], False
         return Transcript(text, self.name, biased, time.perf_counter() - t, _distinct(others, text))
+
+    def _end(self) -> tuple[str, list[str]]:
+        """End the utterance: its best hypothesis and n-best alternatives (the biased pass)."""
+        self.decoder.end_utt()
+        return self._hypotheses()
 
     def _hypotheses(self) -> tuple[str, list[str]]:
         """The best hypothesis of the utterance just ended, and its n-best alternatives."""

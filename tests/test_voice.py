@@ -322,6 +322,64 @@ def test_without_the_safety_watch_speech_over_a_reply_is_not_heard(devices, tmp_
         bot.close()
 
 
+def test_its_voice_never_runs_dry_while_it_decodes_what_it_hears(devices, app):
+    """PocketSphinx holds Python's lock while it ends an utterance (up to a second); the live loop
+    decodes in a process of its own, so the speaker's audio thread, with 50 ms queued, never waits
+    for it. Decoding in-process, the same utterances made its voice run dry."""
+    from assistant.app import recognizer
+    from assistant.audio import Audio
+    from assistant.playback import SoundDevicePlayer, Timeline
+    from tests.loop_tools import piper_pcm
+
+    said = piper_pcm("the garden needs watering before the weekend and the film was much longer than i expected")
+    heard = np.concatenate([said, said, said])  # what it hears over its voice: not a request, so decoded twice
+
+    def underruns(engine) -> int:
+        player = SoundDevicePlayer("pulse")
+        try:
+            timeline = Timeline(22050)
+            timeline.add(0.0, Audio(np.full(22050 * 60, 0.01, np.float32), 22050))
+            player.play(timeline.close())
+            time.sleep(1.0)
+            before = player.underruns
+            for _ in range(2):
+                engine.start()
+                for i in range(0, len(heard), 480):
+                    engine.accept(heard[i:i + 480])
+                assert engine.finish().text
+            time.sleep(0.5)
+            return player.underruns - before
+        finally:
+            player.close()
+
+    live, _ = recognizer(app, "pocketsphinx", live=True)
+    try:
+        assert underruns(live) == 0
+    finally:
+        live.close()
+    assert underruns(recognizer(app, "pocketsphinx")[0]) > 0  # why: in-process, it ran dry
+
+
+def test_a_decoder_process_that_dies_fails_one_utterance_and_the_next_is_heard(app):
+    from assistant.app import recognizer
+    from assistant.recognize import RecognizerError
+    from tests.loop_tools import piper_pcm
+
+    said = piper_pcm("i need a break")
+    live, _ = recognizer(app, "pocketsphinx", live=True)
+    try:
+        live._proc.kill()
+        live._proc.wait()
+        with pytest.raises(RecognizerError, match="decoder process stopped"):
+            live.start()
+        live.start()  # a new child
+        for i in range(0, len(said), 480):
+            live.accept(said[i:i + 480])
+        assert live.finish().text.startswith("i need")  # a fresh decoder has not yet learned the voice's level
+    finally:
+        live.close()
+
+
 def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app):
     from assistant.messages import Reply
     from assistant.voice import Events, LoopSettings, VoiceLoop
