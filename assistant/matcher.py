@@ -31,6 +31,7 @@ from assistant.encoder import Embedder, cached_embeddings
 
 SAFETY = "safety"
 MINUTES = "minutes"  # the slot read as a length of time (assistant/durations.py), not as one number
+NEGATIONS = frozenset({"not", "never"})  # a "yes" said with one of these, unlike its sentence, is a no
 PHRASE_DOUBT = 0.25  # a safety phrase is asked about when the net's probability is below this share of `unsure`
 
 
@@ -49,6 +50,10 @@ class IntentRecognizer(Protocol):
     def match(self, text: str) -> IntentMatch: ...
 
     def match_any(self, heard: Sequence[str]) -> IntentMatch: ...
+
+
+def _negated(text: str) -> bool:
+    return bool(NEGATIONS.intersection(text.split()))
 
 
 def _sorted_words(text: str) -> str:
@@ -218,7 +223,11 @@ class Matcher:
             best = self._closest(SAFETY, per_sentence)
             return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=SAFETY)
         if exact or (score >= s.threshold and lead >= s.margin):
-            return self._verdict(self.intents[top], combined, per_sentence, query, self.intents[second], "fuzzy")
+            verdict = self._verdict(self.intents[top], combined, per_sentence, query, self.intents[second], "fuzzy")
+            if verdict.intent == "yes" and _negated(query) and not _negated(verdict.sentence or ""):
+                # "we are not okay" resembles "we are okay"; asked "are you safe?", it means no.
+                return replace(verdict, intent="no", stage="negated")
+            return verdict
         best = self._closest(self.intents[top], per_sentence)
         return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=self.intents[top])
 

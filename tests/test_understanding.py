@@ -41,6 +41,15 @@ def test_a_safe_answer_to_the_question_carries_on_warmly(app):
     assert "glad" in reply.text and "I am not safe" in reply.text
 
 
+@pytest.mark.parametrize("answer", ["we are not okay", "i'm not fine", "not really"])
+def test_not_okay_said_to_the_safety_question_gives_the_safety_answer(app, answer):
+    # "we are not okay" resembles the "yes" sentence "we are okay": the negation decides.
+    dialogue = app.dialogue()
+    said(app, dialogue, "safety_check")
+    m, reply = dialogue.turn(answer)
+    assert m.intent == "no" and reply.intent == "safety"
+
+
 def test_another_sign_of_danger_right_after_the_question_gives_the_safety_answer(app):
     dialogue = app.dialogue()
     said(app, dialogue, "safety_check")
