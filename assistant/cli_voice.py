@@ -170,6 +170,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
     finally:
         loop.stopping.set()
         mic.close()
+        events.write(event="session", dropped=mic.dropped, overflows=mic.overflows,
+                     underruns=getattr(getattr(speaker, "player", None), "underruns", 0),
+                     echo=loop.echo.summary() if loop.echo is not None else None)
         events.close()
         log.close()
         if speaker is not None:
@@ -198,7 +201,11 @@ def echo_filter(name: str, speaker) -> EchoFilter | None:
     if canceller is None:
         return None
     player.reference = Reference()
-    return EchoFilter(canceller, player.reference)
+    linear = None
+    if name == "webrtc":  # what the recogniser hears over its voice: see EchoFilter
+        linear = optional_part(lambda: make_canceller("speex"), "words said over its voice are heard through "
+                                                                "WebRTC's canceller alone (their first sounds are lost)")
+    return EchoFilter(canceller, player.reference, linear=linear)
 
 
 def wake_word(spec: str | None):

@@ -213,11 +213,19 @@ class EchoFilter:
     `above` times louder than the room's own noise (the 20th percentile of the microphone's level
     while nothing plays): `echo_only` says when it is not, and the endpointer takes the frame for
     silence; so is a frame the canceller took most of (under `suppress` of its input). A person
-    saying "stop" is 20-30 dB above the room; the residue is not."""
+    saying "stop" is 20-30 dB above the room; the residue is not.
+
+    What the recogniser hears while the speaker sounds comes from a second, `linear` canceller
+    (speexdsp's, which only subtracts its estimate of the echo) when there is one: WebRTC's also
+    suppresses what it cannot subtract, and over its voice that takes the first 100-200 ms of a
+    word said to it ("stop" was heard as "op", "up", "what"). `heard` is that frame."""
 
     def __init__(self, canceller: Canceller, reference: Reference, above: float = 4.0,
-                 hold: float = 1.0, suppress: float = 0.35) -> None:
+                 hold: float = 1.0, suppress: float = 0.35, linear: Canceller | None = None) -> None:
         self.canceller = canceller
+        self.linear = linear
+        self.heard: np.ndarray | None = None  # the last frame, for the recogniser
+        self.levels = (0.0, 0.0)  # the last frame's energy, and what the canceller kept of it
         self.reference = reference
         self.above = above  # times the room's noise level a frame must keep, while playing, to be speech
         self.suppress = suppress  # before the room's noise is known: output/input RMS under which it is echo
@@ -225,16 +233,33 @@ class EchoFilter:
         self._playing: deque[bool] = deque(maxlen=max(1, round(hold / 0.03)))
         self._room: deque[float] = deque(maxlen=300)  # microphone levels while nothing played (about 9 s)
         self._floor = 0.0
-        self.busy = 0.0  # seconds spent cancelling
         self.frames = 0
         self.suppressed = 0
+        names = [c.name for c in (canceller, linear) if c is not None]
+        self.cpu = dict.fromkeys(names, 0.0)  # seconds spent in each canceller
+        self.energy = dict.fromkeys(["in", *names], 0.0)  # in and out of each, over frames its own voice sounded in
 
     def __call__(self, frame: np.ndarray, captured_at: float) -> np.ndarray:
         started = time.perf_counter()
         ref = self.reference.at(captured_at, len(frame))
         far = (np.clip(ref, -1, 1) * 32767).astype(np.int16)
         out = self.canceller.process(frame, far)
-        self._playing.append(float(np.abs(far).max(initial=0)) > 30)
+        done = time.perf_counter()
+        self.cpu[self.canceller.name] += done - started
+        sounding = float(np.abs(far).max(initial=0)) > 30
+        self._playing.append(sounding)
+        self.heard = out
+        if self.linear is not None:
+            linear = self.linear.process(frame, far)  # always: it keeps learning the room
+            self.cpu[self.linear.name] += time.perf_counter() - done
+            if any(self._playing):
+                self.heard = linear
+        self.levels = (float(np.sum(frame.astype(np.float64) ** 2)), float(np.sum(out.astype(np.float64) ** 2)))
+        if sounding:
+            self.energy["in"] += self.levels[0]
+            self.energy[self.canceller.name] += self.levels[1]
+            if self.linear is not None:
+                self.energy[self.linear.name] += float(np.sum(linear.astype(np.float64) ** 2))
         raw = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
         self.echo_only = False
         if any(self._playing):
@@ -245,6 +270,14 @@ class EchoFilter:
             self._room.append(raw)
             if len(self._room) < self._room.maxlen or self.frames % 10 == 0:
                 self._floor = float(np.percentile(self._room, 20))
-        self.busy += time.perf_counter() - started
         self.frames += 1
         return out
+
+    def summary(self) -> dict:
+        """How much of its own voice each canceller took out (echo return loss enhancement, dB, over
+        the frames it sounded in) and its CPU per second of microphone audio: for `--events`."""
+        audio = self.frames * 0.03 or 1.0
+        return {"frames": self.frames, "echo_only": self.suppressed,
+                "erle_db": {name: round(10 * np.log10(self.energy["in"] / left), 1) if left and self.energy["in"] else None
+                            for name, left in self.energy.items() if name != "in"},
+                "cpu_ms_per_s": {name: round(seconds / audio * 1000, 2) for name, seconds in self.cpu.items()}}

@@ -20,6 +20,8 @@ class EndpointSettings:
     start: float = 0.12  # seconds of speech, within `start_window`, that start an utterance
     start_window: float = 0.21  # seconds looked at to decide that speech started
     preroll: float = 0.3  # seconds of audio kept from before the start (soft first sounds)
+    echo_preroll: float = 0.6  # the same when the start was heard over its own voice: the echo
+    # canceller takes the first 100-200 ms of a word said over it, so speech is found that late
     max_utterance: float = 20.0  # seconds: longer speech is ended and decoded anyway
     vad_mode: int = 1  # 0 (loose) to 3 (strict) voice activity detection
 
@@ -37,7 +39,9 @@ class Endpointer:
         seconds = self.frame / rate
         self._window = deque(maxlen=max(1, round(settings.start_window / seconds)))
         self._needed = max(1, round(settings.start / seconds))
-        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.preroll / seconds)))
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(max(settings.preroll, settings.echo_preroll) / seconds)))
+        self._echoed: deque[bool] = deque(maxlen=self._preroll.maxlen)  # each kept frame was its own voice
+        self._kept = (max(1, round(settings.preroll / seconds)), max(1, round(settings.echo_preroll / seconds)))
         self._end_frames = max(1, round(settings.silence / seconds))
         self._recent: deque[bool] = deque(maxlen=3)
         self.time = 0.0  # seconds of audio processed
@@ -49,28 +53,36 @@ class Endpointer:
         noise (a new one takes seconds to learn it, and hears speech in the noise meanwhile)."""
         self._window.clear()
         self._preroll.clear()
+        self._echoed.clear()
         self._recent.clear()
         self._quiet = 0
         self.in_speech = False
         self.speech_start: float | None = None
         self.speech_end: float | None = None  # when the last speech frame of an utterance ended
 
-    def process(self, frame: np.ndarray, echo: bool = False) -> tuple[np.ndarray | None, bool]:
+    def process(self, frame: np.ndarray, echo: bool = False,
+                audio: np.ndarray | None = None) -> tuple[np.ndarray | None, bool]:
         """(speech samples to decode, or None; True when this frame ended an utterance). `echo`:
-        the echo canceller found only the assistant's own voice in it, so it is not speech."""
+        the echo canceller found only the assistant's own voice in it, so it is not speech.
+        `audio`: what to hand on for this frame when it is not the frame itself (the echo
+        filter's `heard`)."""
         frame = frame.astype(np.int16)
+        audio = frame if audio is None else audio.astype(np.int16)
         self.time += self._frame_seconds
         voiced = not echo and self._vad.is_speech(frame.tobytes())  # echo would teach it a wrong noise floor
         if not self.in_speech:
             self._window.append(voiced)
-            self._preroll.append(frame)
+            self._preroll.append(audio)
+            self._echoed.append(echo)
             if sum(self._window) >= self._needed:
                 self.in_speech = True
                 self._quiet = 0
-                self.speech_start = self.time - len(self._preroll) * self._frame_seconds
+                kept = list(self._preroll)[-self._kept[any(self._echoed)]:]
+                self.speech_start = self.time - len(kept) * self._frame_seconds
                 self.speech_end = self.time
-                out = np.concatenate(list(self._preroll))
+                out = np.concatenate(kept)
                 self._preroll.clear()
+                self._echoed.clear()
                 self._window.clear()
                 return out, False
             return None, False
@@ -83,5 +95,5 @@ class Endpointer:
         too_long = self.time - (self.speech_start or self.time) >= self.settings.max_utterance
         if self._quiet >= self._end_frames or too_long:
             self.in_speech = False
-            return frame, True
-        return frame, False
+            return audio, True
+        return audio, False

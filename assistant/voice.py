@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from rapidfuzz import fuzz
-
 from assistant.addressed import Addressing, Verdict
 from assistant.calls import Calls
 from assistant.capture import Microphone
@@ -32,27 +30,12 @@ from assistant.events import Events, TranscriptLog  # noqa: F401 - TranscriptLog
 from assistant.matcher import SAFETY
 from assistant.messages import IntentMatch, Reply
 from assistant.normalize import normalize
+from assistant.overvoice import LoopSettings, OverItsVoice  # noqa: F401 - LoopSettings re-exported for cli_voice.py
 from assistant.playback import AudioUnavailable
 from assistant.recognize import Recognizer
 from assistant.speaker import Speaker
 
 log = logging.getLogger(__name__)
-
-BARGE_IN = ("stop", "slower", "safety")  # what is heard while the assistant speaks (stop: also wait, pause)
-# while it speaks, one of these words anywhere in what is being heard acts at once, whatever
-# else the residue of its own voice added around it ("the stop the")
-BARGE_WORDS = {"stop": "stop", "wait": "stop", "pause": "stop", "enough": "stop", "quiet": "stop",
-               "slower": "slower", "slow down": "slower"}
-
-
-@dataclass(frozen=True)
-class LoopSettings:
-    guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
-    barge_in: bool = True  # while speaking, listen for stop (wait, pause) and slower; False: only danger
-    early: bool = True  # act on a danger phrase, or a command word over its voice, before the silence window
-    safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
-    echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
-
 
 class VoiceLoop:
     def __init__(self, mic: Microphone, recognizer: Recognizer, dialogue: Dialogue, speaker: Speaker | None,
@@ -76,8 +59,7 @@ class VoiceLoop:
         self.stopping = threading.Event()
         self.turns = 0
         self._quiet_until = 0.0
-        self._saying = ""  # the reply being spoken, normalised
-        self._saying_safety = False
+        self.over = OverItsVoice(settings)  # what is heard while it speaks, and what of it is acted on
         self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
         self._drops_checked = 0.0
         self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
@@ -96,8 +78,8 @@ class VoiceLoop:
         if self.transcript is not None:
             self.transcript.write("assistant", strip_pauses(reply.text))
         spoken = normalize(strip_pauses(reply.text))
-        self._saying_safety = reply.intent == SAFETY
-        self._saying = spoken  # a danger heard while it speaks that is its own words coming back is ignored
+        self.over.saying_safety = reply.intent == SAFETY
+        self.over.saying = spoken  # a danger heard while it speaks that is its own words coming back is ignored
         if self.speaker is None:
             return None
         try:
@@ -149,7 +131,8 @@ class VoiceLoop:
                 ep.reset()  # forget what was half-heard
                 continue
             try:
-                speech, ended = ep.process(frame, echo=self.echo is not None and self.echo.echo_only)
+                speech, ended = ep.process(frame, echo=self.echo is not None and self.echo.echo_only,
+                                           audio=getattr(self.echo, "heard", None))
                 if swallowing:  # the rest of an utterance already answered early ("stop ... talking")
                     swallowing = not ended
                     continue
@@ -158,6 +141,9 @@ class VoiceLoop:
                         self.recognizer.start()
                         in_utterance = True
                         heard_during_speech = speaking
+                        self.over.energy = [0.0, 0.0]
+                    heard, kept = getattr(self.echo, "levels", (0.0, 0.0))  # what the canceller kept of it
+                    self.over.energy = [self.over.energy[0] + heard, self.over.energy[1] + kept]
                     partial = self.recognizer.accept(speech)
                     last_speech = time.monotonic()
                     barged = self._barge_word(partial) if heard_during_speech else None
@@ -220,32 +206,14 @@ class VoiceLoop:
             return
 
     def _listening_while_speaking(self) -> bool:
-        return self.settings.barge_in or (self.settings.safety_watch and not self._saying_safety)
+        return self.over.listening()
 
     def _heeded(self, intent: str | None, text: str, during_speech: bool, stage: str = "phrase") -> bool:
-        """Whether what was heard while the assistant spoke is acted on (always, when it was not).
-        Over its voice a danger must be a danger phrase, or four words or more: the residue of
-        its own voice decodes to short scraps ("to hurt") that the safety net alone can misread."""
-        if not during_speech:
-            return True
-        if intent == SAFETY:
-            weighty = stage == "phrase" or len(text.split()) >= 4
-            return self.settings.safety_watch and weighty and not self._echo(text)
-        # over its voice, a command only when its word was heard ("stop", "wait", "slower"): the
-        # residue of its own voice matches commands loosely ("read" as slower)
-        return self.settings.barge_in and intent in BARGE_IN and self._barge_word(text) == intent
-
-    def _echo(self, text: str) -> bool:
-        """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""
-        heard = normalize(text)
-        return bool(self._saying and heard) and fuzz.partial_ratio(heard, self._saying) >= self.settings.echo
+        """Whether what was heard is acted on: always when it was not said over its voice."""
+        return not during_speech or self.over.heeded(intent, text, stage)
 
     def _barge_word(self, partial: str) -> str | None:
-        """The barge-in command a partial result heard over its own voice holds, if any."""
-        if not self.settings.barge_in or not partial:
-            return None
-        heard = f" {normalize(partial)} "
-        return next((intent for word, intent in BARGE_WORDS.items() if f" {word} " in heard), None)
+        return self.over.barge_word(partial)
 
     def _addressed(self, intent: str | None, score: float, text: str, during_speech: bool):
         session = self.dialogue.session
@@ -290,8 +258,11 @@ class VoiceLoop:
         self.addressing.acted(verdict)
         if self.transcript is not None:
             self.transcript.write("you", transcript.text)
+        silenced_at = None  # when the reply it cut short went quiet (seconds since the epoch)
         with self.calls.lock:
             if self.speaker is not None:
+                if self.speaker.speaking:
+                    silenced_at = round(time.time() + getattr(self.speaker.player, "ahead", 0.0), 3)
                 self.speaker.stop()
             reply = self.dialogue.respond(match)
             t3 = time.perf_counter()
@@ -301,7 +272,7 @@ class VoiceLoop:
         self.events.write(
             turn=self.turns, transcript=transcript.text, engine=transcript.engine, biased=transcript.biased,
             intent=match.intent, score=match.score, slots=dict(match.slots), early=early, addressed=verdict.why,
-            response=strip_pauses(reply.text),
+            response=strip_pauses(reply.text), **({"silenced_at": silenced_at} if silenced_at else {}),
             timings_ms={"endpoint": round((endpoint_at - speech_end) * 1000, 1),
                         "decode": round((t1 - t0) * 1000, 1), "match": round((t2 - t1) * 1000, 1),
                         "dialogue": round((t3 - t2) * 1000, 1),

@@ -79,6 +79,33 @@ def test_a_person_talking_over_the_reply_is_kept(reply):
     assert kept > 0.3, kept
 
 
+def test_the_recogniser_hears_a_word_said_over_its_voice_from_its_first_sound(reply):
+    """WebRTC's canceller suppresses what it cannot subtract, and the start of a word said over its
+    voice goes with it; the recogniser hears the linear canceller's output (EchoFilter.heard)."""
+    person = piper_pcm("stop", "joe").astype(np.float64)
+    at = 6.0
+    mic = _room(reply, person, at=at)
+    reference = Reference()
+    played = resample_to(reply, 22050)
+    echo = EchoFilter(make_canceller("webrtc"), reference, linear=make_canceller("speex"))
+    outs, heard, sent = [], [], 0
+    for i in range(0, len(mic) - 480 + 1, 480):
+        while sent < len(played) and sent / 22050 < (i + 480) / RATE + 0.1:
+            reference.played(played[sent:sent + 512], 22050, 1000.0 + sent / 22050)
+            sent += 512
+        outs.append(echo(mic[i:i + 480], 1000.0 + i / RATE))
+        heard.append(echo.heard)
+    first = np.flatnonzero(np.abs(person) > 300)[0]
+    onset = slice(round(at * RATE) + first, round(at * RATE) + first + round(0.15 * RATE))  # its first 150 ms
+    alone = person[first:first + round(0.15 * RATE)]
+
+    def kept(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(x[onset].astype(float) ** 2) / np.mean(alone ** 2)))
+
+    assert kept(np.concatenate(heard)) > 0.6, kept(np.concatenate(heard))
+    assert kept(np.concatenate(outs)) < kept(np.concatenate(heard)) * 0.7  # why: WebRTC's output lost it
+
+
 def test_a_microphone_whose_callbacks_jitter_still_has_its_echo_taken_out(reply):
     """The capture callback's stamps stray by a few ms either way (live through PulseAudio: 5 ms
     typical, up to 17); blocks are stamped by their sample count, so the canceller is handed an

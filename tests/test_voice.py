@@ -71,6 +71,21 @@ def test_endpointer_waits_for_the_silence_window_and_not_less(tmp_path):
     assert 0.3 <= ends[0] - speech_end <= 1.2
 
 
+def test_speech_found_over_its_own_voice_keeps_more_of_what_came_before(tmp_path):
+    """Over its own voice the canceller takes a word's first 100-200 ms, so speech is found late:
+    the endpointer hands on 0.6 s from before the start instead of 0.3 s."""
+    speech = (trim_silence(resample(espeak("stop", tmp_path / "a.wav"), 16000)).samples * 32767).astype(np.int16)
+    lead = np.zeros(16000, np.int16)
+    pcm = np.concatenate([lead, speech, np.zeros(16000, np.int16)])
+    for over_its_voice, kept in ((False, 0.3), (True, 0.6)):
+        ep = Endpointer(EndpointSettings())
+        for i in range(0, len(pcm) - ep.frame, ep.frame):
+            first, _ = ep.process(pcm[i:i + ep.frame], echo=over_its_voice and i < len(lead))
+            if first is not None:
+                break
+        assert len(first) == round(kept / 0.03) * ep.frame
+
+
 # -- the whole loop through virtual devices ------------------------------------------------------
 @pytest.fixture(scope="module")
 def devices(tmp_path_factory):
@@ -378,6 +393,22 @@ def test_a_decoder_process_that_dies_fails_one_utterance_and_the_next_is_heard(a
         assert live.finish().text.startswith("i need")  # a fresh decoder has not yet learned the voice's level
     finally:
         live.close()
+
+
+def test_a_short_danger_in_what_the_canceller_took_nearly_all_of_is_its_own_voice(app):
+    """Over its voice, an utterance of which the echo canceller kept under 5% of the energy was the
+    residue of its own voice: a danger decoded from it ("i hurt her") needs to be a danger phrase of
+    four words or more. A person talking over it keeps a third or more of what the microphone hears."""
+    from assistant.voice import Events, VoiceLoop
+
+    loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), say=lambda text: None)
+    loop.over.energy = [100.0, 1.0]  # the canceller took 99% of it out
+    assert not loop._heeded("safety", "i hurt her", during_speech=True, stage="phrase")
+    assert not loop._heeded("safety", "to choke me", during_speech=True, stage="phrase")
+    assert loop._heeded("safety", "he just hit me and i am scared", during_speech=True, stage="phrase")
+    assert loop._heeded("safety", "i hurt her", during_speech=False)  # not over its voice: as ever
+    loop.over.energy = [100.0, 40.0]  # a person talking over it
+    assert loop._heeded("safety", "i hurt her", during_speech=True, stage="phrase")
 
 
 def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app):

@@ -1,0 +1,72 @@
+"""What is heard while the assistant speaks, and which of it is acted on (voice.py's loop asks).
+
+Barge-in (on by default): "stop" (also wait, pause, enough, quiet) and "slower", when the word
+itself was heard (the residue of its own voice decodes to scraps that match commands loosely).
+The safety watch: a danger, when it is a danger phrase or four words or more, and not the reply's
+own words coming back (a partial-ratio of `echo` or more against the reply being spoken). And a
+danger in an utterance the echo canceller took nearly all of (it kept under `echo_kept` of the
+microphone's energy) needs both: there the recogniser was decoding the residue of its own voice
+("i hurt her", "to choke me", decoded from a step being read), while a person talking over it
+keeps most of theirs (a third to all of it, measured in the room bench; the residue, 0.1-0.2%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from assistant.matcher import SAFETY
+from assistant.normalize import normalize
+
+BARGE_IN = ("stop", "slower", "safety")  # what is heard while the assistant speaks (stop: also wait, pause)
+# while it speaks, one of these words anywhere in what is being heard acts at once, whatever
+# else the residue of its own voice added around it ("the stop the")
+BARGE_WORDS = {"stop": "stop", "wait": "stop", "pause": "stop", "enough": "stop", "quiet": "stop",
+               "slower": "slower", "slow down": "slower"}
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    guard: float = 0.3  # seconds after playback (or a tone) during which the mic is still ignored
+    barge_in: bool = True  # while speaking, listen for stop (wait, pause) and slower; False: only danger
+    early: bool = True  # act on a danger phrase, or a command word over its voice, before the silence window
+    safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
+    echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
+    echo_kept: float = 0.05  # share of the utterance's energy the canceller kept, under which it was mostly its own voice
+
+
+class OverItsVoice:
+    def __init__(self, settings: LoopSettings) -> None:
+        self.settings = settings
+        self.saying = ""  # the reply being spoken, normalised
+        self.saying_safety = False  # it is the safety answer (never cut short by its own echo)
+        self.energy = [0.0, 0.0]  # the utterance so far: microphone energy, and what the canceller kept of it
+
+    def listening(self) -> bool:
+        """Whether anything is heard while it speaks."""
+        return self.settings.barge_in or (self.settings.safety_watch and not self.saying_safety)
+
+    def heeded(self, intent: str | None, text: str, stage: str = "phrase") -> bool:
+        """Whether what was heard while it spoke is acted on."""
+        if intent == SAFETY:
+            words = len(text.split())
+            weighty = (stage == "phrase" and words >= 4) if self.mostly_echo() else (stage == "phrase" or words >= 4)
+            return self.settings.safety_watch and weighty and not self.echo(text)
+        return self.settings.barge_in and intent in BARGE_IN and self.barge_word(text) == intent
+
+    def mostly_echo(self) -> bool:
+        heard, kept = self.energy
+        return heard > 0 and kept < self.settings.echo_kept * heard
+
+    def echo(self, text: str) -> bool:
+        """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""
+        heard = normalize(text)
+        return bool(self.saying and heard) and fuzz.partial_ratio(heard, self.saying) >= self.settings.echo
+
+    def barge_word(self, partial: str) -> str | None:
+        """The barge-in command a partial result heard over its own voice holds, if any."""
+        if not self.settings.barge_in or not partial:
+            return None
+        heard = f" {normalize(partial)} "
+        return next((intent for word, intent in BARGE_WORDS.items() if f" {word} " in heard), None)
