@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -48,6 +49,7 @@ class Events:
     def write(self, **record) -> None:
         if self.stream is None:
             return
+        record = {"time": round(time.time(), 3), **record}  # seconds since the epoch, when written
         with self.lock:
             self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
             self.stream.flush()
