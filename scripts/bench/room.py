@@ -57,13 +57,15 @@ def section(run: Run) -> list[str]:
 
 
 def ask(session: Session, person: Person, text: str, intent: str) -> dict | None:
-    """Say `text` until it is acted on as `intent` (three voices); the turn, or None."""
+    """Say `text` until it is acted on as `intent` (three voices); the turn (once the reply sounds), or None."""
     for voice in ASKING:
         session.ensure_running()
         before = len(session.turns())
         person.say(text, voice)
+        said = time.perf_counter()
         turn = session.wait_turn(before, 6.0)
         if turn is not None and turn["intent"] == intent:
+            session.speaker.wait_sound(said)
             return turn
         session.speaker.wait_quiet(timeout=20)  # a reprompt (or whatever it took it for) is over
     return None

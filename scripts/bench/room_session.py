@@ -26,7 +26,8 @@ class Session:
 
     def __init__(self, server, folder: Path, name: str, speaker: "SpeakerLevel", *extra: str) -> None:
         self.events_path, err = folder / f"{name}-events.jsonl", folder / f"{name}-stderr.txt"
-        env = dict(server.env, PULSE_SOURCE="mic.monitor", PULSE_SINK="spk", PYTHONUNBUFFERED="1")
+        env = dict(server.env, PULSE_SOURCE="mic.monitor", PULSE_SINK="spk", PYTHONUNBUFFERED="1",
+                   HOME=os.environ.get("HOME", str(folder)))  # its caches (the intents' embeddings) as a user has them
         self.args = [sys.executable, "-m", "assistant", "listen", "--events", str(self.events_path),
                      "--input-device", "pulse", "--output-device", "pulse", *extra]
         self.env, self.err, self.speaker = env, err, speaker
@@ -42,8 +43,7 @@ class Session:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"assistant listen did not start: {self.err.read_text()[-800:]}")
             time.sleep(0.1)
-        while self.speaker.last_sound < started and time.monotonic() < deadline:  # its greeting
-            time.sleep(0.05)
+        self.speaker.wait_sound(started, timeout=max(1.0, deadline - time.monotonic()))  # its greeting
         self.speaker.wait_quiet(timeout=60)
 
     def ensure_running(self) -> None:
@@ -156,12 +156,20 @@ class SpeakerLevel:
             else:
                 os.environ["PULSE_SOURCE"] = old
 
+    def wait_sound(self, since: float, timeout: float = 10.0) -> bool:
+        """Until it sounds after perf_counter time `since` (a reply it was asked for has started)."""
+        deadline = time.monotonic() + timeout
+        while self.last_sound <= since and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.last_sound > since
+
     def sounding(self, within: float = 0.5) -> bool:
         return time.perf_counter() - self.last_sound < within
 
-    def wait_quiet(self, quiet: float = 4.5, timeout: float = 180.0) -> bool:
-        """Until it has been silent for `quiet` seconds (longer than the pauses in its replies, up to
-        3 s: a person speaking in one would be talking over it); False if still speaking at `timeout`."""
+    def wait_quiet(self, quiet: float = 6.0, timeout: float = 180.0) -> bool:
+        """Until it has been silent for `quiet` seconds (longer than the pauses in its replies: up to
+        3 s, and a part rendered late on a busy machine adds to one; a person speaking in one would
+        be talking over it); False if still speaking at `timeout`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.sounding(quiet):
