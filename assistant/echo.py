@@ -7,8 +7,11 @@ moment is looked up and a canceller subtracts its echo (the room's delay and col
 it learns as it goes). Two cancellers, measured in BENCHMARKS.md (section `room`):
 
 - `webrtc`: WebRTC's AEC3 (`pywebrtc-audio`), the one browsers use, with its own delay
-  estimator: the default.
-- `speex`: speexdsp's multi-delay filter (Debian's `libspeexdsp1`, through ctypes).
+  estimator: the default. It subtracts, then suppresses what it could not subtract.
+- `speex`: speexdsp's multi-delay filter (Debian's `libspeexdsp1`, through ctypes): it only
+  subtracts. With `webrtc`, it runs beside it on the same frames, and its output is what the
+  recogniser hears while the speaker sounds (EchoFilter.heard): a word said over the
+  assistant's voice keeps its first sounds, which WebRTC's suppressor takes.
 
 A canceller that cannot start is one warning line, and the loop runs on without it.
 """
