@@ -3,11 +3,14 @@
 Barge-in (on by default): "stop" (also wait, pause, enough, quiet) and "slower", when the word
 itself was heard (the residue of its own voice decodes to scraps that match commands loosely).
 The safety watch: a danger, when it is a danger phrase or four words or more, and not the reply's
-own words coming back (a partial-ratio of `echo` or more against the reply being spoken). And a
-danger in an utterance the echo canceller took nearly all of (it kept under `echo_kept` of the
-microphone's energy) needs both: there the recogniser was decoding the residue of its own voice
-("i hurt her", "to choke me", decoded from a step being read), while a person talking over it
-keeps most of theirs (a third to all of it, measured in the room bench; the residue, 0.1-0.2%).
+own words coming back (a partial-ratio of `echo` or more against the reply being spoken).
+
+In an utterance the echo canceller took nearly all of (it kept under `echo_kept` of what the
+microphone heard, from up to 0.6 s before the utterance's start), the recogniser was decoding the
+residue of its own voice: "i hurt her" and "to choke me" from a step being read, "pause" from
+"physical pause", "okay i stop" from its own "Okay, we'll stop there". A person talking over it
+keeps a third or more of theirs; the residue, 0.1-0.2% (room bench). There a command is not
+acted on, and a danger must be both a danger phrase and four words or more.
 """
 
 from __future__ import annotations
@@ -53,11 +56,17 @@ class OverItsVoice:
             words = len(text.split())
             weighty = (stage == "phrase" and words >= 4) if self.mostly_echo() else (stage == "phrase" or words >= 4)
             return self.settings.safety_watch and weighty and not self.echo(text)
-        return self.settings.barge_in and intent in BARGE_IN and self.barge_word(text) == intent
+        return (self.settings.barge_in and intent in BARGE_IN and self.barge_word(text) == intent
+                and not self.mostly_echo())
 
     def mostly_echo(self) -> bool:
         heard, kept = self.energy
         return heard > 0 and kept < self.settings.echo_kept * heard
+
+    def kept(self) -> dict:
+        """For the events: the share of the utterance the canceller kept (when there is a canceller)."""
+        heard, kept = self.energy
+        return {"kept": round(kept / heard, 4)} if heard else {}
 
     def echo(self, text: str) -> bool:
         """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
 from typing import Callable
 
 from assistant.addressed import Addressing, Verdict
@@ -60,6 +60,7 @@ class VoiceLoop:
         self.turns = 0
         self._quiet_until = 0.0
         self.over = OverItsVoice(settings)  # what is heard while it speaks, and what of it is acted on
+        self._levels: deque[tuple[float, float]] = deque(maxlen=20)  # the last 0.6 s: energy heard, and kept
         self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
         self._drops_checked = 0.0
         self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
@@ -122,6 +123,8 @@ class VoiceLoop:
                 continue
             if self.echo is not None:
                 frame = self.echo(frame, getattr(self.mic, "captured_at", 0.0))
+            levels = getattr(self.echo, "levels", (0.0, 0.0))  # what the microphone heard, and the canceller kept
+            self._levels.append(levels)
             self.addressing.hear(frame)
             speaking = self._speaking()
             if speaking and not self._listening_while_speaking():
@@ -141,16 +144,18 @@ class VoiceLoop:
                         self.recognizer.start()
                         in_utterance = True
                         heard_during_speech = speaking
-                        self.over.energy = [0.0, 0.0]
-                    heard, kept = getattr(self.echo, "levels", (0.0, 0.0))  # what the canceller kept of it
-                    self.over.energy = [self.over.energy[0] + heard, self.over.energy[1] + kept]
+                        # from 0.6 s before its start (a start found over its voice comes late)
+                        self.over.energy = [sum(h for h, _ in self._levels), sum(k for _, k in self._levels)]
+                    else:
+                        self.over.energy = [self.over.energy[0] + levels[0], self.over.energy[1] + levels[1]]
                     partial = self.recognizer.accept(speech)
                     last_speech = time.monotonic()
-                    barged = self._barge_word(partial) if heard_during_speech else None
+                    barged = self._barge_word(partial) if heard_during_speech and not self.over.mostly_echo() else None
                     if barged or self.settings.early and partial and self._certain(partial, heard_during_speech):
                         self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech,
                                    barged=barged)
                         in_utterance = False
+                        self._levels.clear()  # what follows is weighed on its own
                         # the rest of "stop talking" is swallowed; what follows a command word heard
                         # over its voice is heard afresh ("stop, he's hitting me")
                         swallowing = ep.in_speech and not barged
@@ -160,6 +165,7 @@ class VoiceLoop:
                     self._turn(time.monotonic() - waited, time.monotonic(), early=False,
                                during_speech=heard_during_speech)
                     in_utterance = False
+                    self._levels.clear()
                     if self.dialogue.session.last is not None and self.dialogue.session.last.end_session:
                         break
             except Exception as exc:  # noqa: BLE001 - a failing recognizer must not end the night
@@ -245,8 +251,9 @@ class VoiceLoop:
         t2 = time.perf_counter()
         if not self._heeded(match.intent, transcript.text, during_speech, match.stage):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
+            why = "its own voice (the canceller took nearly all of it)" if self.over.mostly_echo() else why
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
-                              ignored=why, engine=transcript.engine)
+                              ignored=why, engine=transcript.engine, **self.over.kept())
             return
         verdict = self._addressed(match.intent, match.score, transcript.text, during_speech)
         if not transcript.text.strip() and not self.addressing.settings.always_answer:
@@ -273,6 +280,7 @@ class VoiceLoop:
             turn=self.turns, transcript=transcript.text, engine=transcript.engine, biased=transcript.biased,
             intent=match.intent, score=match.score, slots=dict(match.slots), early=early, addressed=verdict.why,
             response=strip_pauses(reply.text), **({"silenced_at": silenced_at} if silenced_at else {}),
+            **(self.over.kept() if during_speech else {}),
             timings_ms={"endpoint": round((endpoint_at - speech_end) * 1000, 1),
                         "decode": round((t1 - t0) * 1000, 1), "match": round((t2 - t1) * 1000, 1),
                         "dialogue": round((t3 - t2) * 1000, 1),
