@@ -247,10 +247,27 @@ def _responses(check, data, required: tuple[str, ...], known: dict) -> dict[str,
         if not values:
             check.fail(line, f"response {key!r} is empty")
         responses[str(key)] = tuple(_text(check, v, line, f"response {key!r}") for v in values)
+        if str(key) in ACKNOWLEDGEMENTS:
+            _no_barge_word(check, responses[str(key)], line, str(key))
     for key in required:
         if key not in responses:
             check.fail(body.line, f"responses is missing {key!r}")
     return responses
+
+
+# Said just as it obeys a command heard over its own voice: its echo must not be that command again
+# ("Okay, I've stopped" came back as "okay i stop", stopped the reply and was said again, five times).
+ACKNOWLEDGEMENTS = ("stop", "slower", "break_done")
+
+
+def _no_barge_word(check, texts: tuple[str, ...], line, key: str) -> None:
+    from assistant.overvoice import BARGE_WORDS
+
+    for text in texts:
+        said = re.search(r"\b(" + "|".join(map(re.escape, BARGE_WORDS)) + ")", text.lower())
+        if said:
+            check.fail(line, f"response {key!r} says {said.group(1)!r}: heard back through the microphone it "
+                             f"would stop the reply it starts; say it without that word")
 
 
 def strip_pauses(text: str) -> str:

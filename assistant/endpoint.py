@@ -22,6 +22,10 @@ class EndpointSettings:
     preroll: float = 0.3  # seconds of audio kept from before the start (soft first sounds)
     echo_preroll: float = 0.6  # the same when the start was heard over its own voice: the echo
     # canceller takes the first 100-200 ms of a word said over it, so speech is found that late
+    over_voice_silence: float = 0.3  # seconds of trailing silence that end a short utterance (up to
+    # `over_voice_short` s, preroll included) started over its own voice: "stop" is decided then,
+    # not after the full window (its partial result often lacks the word its final result has)
+    over_voice_short: float = 1.5
     max_utterance: float = 20.0  # seconds: longer speech is ended and decoded anyway
     vad_mode: int = 1  # 0 (loose) to 3 (strict) voice activity detection
 
@@ -43,6 +47,7 @@ class Endpointer:
         self._echoed: deque[bool] = deque(maxlen=self._preroll.maxlen)  # each kept frame was its own voice
         self._kept = (max(1, round(settings.preroll / seconds)), max(1, round(settings.echo_preroll / seconds)))
         self._end_frames = max(1, round(settings.silence / seconds))
+        self._short_end_frames = max(1, round(settings.over_voice_silence / seconds))
         self._recent: deque[bool] = deque(maxlen=3)
         self.time = 0.0  # seconds of audio processed
         self._frame_seconds = seconds
@@ -59,6 +64,7 @@ class Endpointer:
         self.in_speech = False
         self.speech_start: float | None = None
         self.speech_end: float | None = None  # when the last speech frame of an utterance ended
+        self.over_voice = False  # the utterance started over its own voice (the loop says so)
 
     def process(self, frame: np.ndarray, echo: bool = False,
                 audio: np.ndarray | None = None) -> tuple[np.ndarray | None, bool]:
@@ -92,8 +98,11 @@ class Endpointer:
             self.speech_end = self.time
         else:  # a lone voiced frame in the pause is a room's noise (3% of frames in pink noise), not speech
             self._quiet += 1
-        too_long = self.time - (self.speech_start or self.time) >= self.settings.max_utterance
-        if self._quiet >= self._end_frames or too_long:
+        start = self.speech_start or self.time
+        too_long = self.time - start >= self.settings.max_utterance
+        short = self.over_voice and (self.speech_end or self.time) - start <= self.settings.over_voice_short
+        if self._quiet >= (self._short_end_frames if short else self._end_frames) or too_long:
             self.in_speech = False
+            self.over_voice = False
             return audio, True
         return audio, False

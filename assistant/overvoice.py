@@ -8,7 +8,7 @@ own words coming back (a partial-ratio of `echo` or more against the reply being
 In an utterance the echo canceller took nearly all of (it kept under `echo_kept` of what the
 microphone heard, from up to 0.6 s before the utterance's start), the recogniser was decoding the
 residue of its own voice: "i hurt her" and "to choke me" from a step being read, "pause" from
-"physical pause", "okay i stop" from its own "Okay, we'll stop there". A person talking over it
+"physical pause", "okay i stop" from its own "Okay, I've stopped". A person talking over it
 keeps a third or more of theirs; the residue, 0.1-0.2% (room bench). There a command is not
 acted on, and a danger must be both a danger phrase and four words or more.
 """
@@ -36,6 +36,7 @@ class LoopSettings:
     early: bool = True  # act on a danger phrase, or a command word over its voice, before the silence window
     safety_watch: bool = True  # while speaking, still listen: a danger stops the reply at once
     echo: float = 85.0  # score 0-100: a danger this close to the reply being spoken is its echo
+    short: int = 3  # words: over its voice, a barge-in word in an alternative counts for an utterance this short
     echo_kept: float = 0.05  # share of the utterance's energy the canceller kept, under which it was mostly its own voice
 
 
@@ -72,6 +73,20 @@ class OverItsVoice:
         """Whether a danger heard while speaking is the reply itself, picked up by the microphone."""
         heard = normalize(text)
         return bool(self.saying and heard) and fuzz.partial_ratio(heard, self.saying) >= self.settings.echo
+
+    def barge_heard(self, text: str, alternatives: tuple[str, ...]) -> tuple[str | None, str]:
+        """The barge-in command in an utterance heard over its voice, and the hypothesis that holds
+        it: the best one; or, when the utterance is short and the canceller did not take nearly all
+        of it (a person said it), any of the recogniser's alternatives. "stop" said over a step came
+        out as "to die", "it's about" or "top", with "stop" among the alternatives (room bench)."""
+        found = self.barge_word(text)
+        if found or len(text.split()) > self.settings.short or self.mostly_echo():
+            return found, text
+        for other in alternatives:
+            found = self.barge_word(other)
+            if found:
+                return found, other
+        return None, text
 
     def barge_word(self, partial: str) -> str | None:
         """The barge-in command a partial result heard over its own voice holds, if any."""

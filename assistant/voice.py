@@ -144,6 +144,7 @@ class VoiceLoop:
                         self.recognizer.start()
                         in_utterance = True
                         heard_during_speech = speaking
+                        ep.over_voice = speaking  # a short one ends after a shorter silence
                         # from 0.6 s before its start (a start found over its voice comes late)
                         self.over.energy = [sum(h for h, _ in self._levels), sum(k for _, k in self._levels)]
                     else:
@@ -237,19 +238,27 @@ class VoiceLoop:
 
     def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool,
               barged: str | None = None) -> None:
+        """One utterance decided. `barged`: a command word found over its voice in the partial
+        result, which ended the utterance at once; the final result (or, for a short one, its
+        alternatives: "he is stop" for a final "use that") must hold it too."""
         if self.reloader is not None:
             self.reloader.poll()
         t0 = time.perf_counter()
         transcript = self.recognizer.finish()
         t1 = time.perf_counter()
-        if during_speech and barged is None:
-            barged = self._barge_word(transcript.text)
+        heard, match = transcript.text, None  # the hypothesis acted on, and what it means
+        if during_speech:
+            barged, heard = self.over.barge_heard(transcript.text, transcript.alternatives)
+            if barged is not None and heard != transcript.text:  # only in an alternative: a danger heard comes first
+                match = self.dialogue.matcher.match_any(transcript.heard)
+                if match.intent == SAFETY and self._heeded(SAFETY, transcript.text, True, match.stage):
+                    barged, heard = None, transcript.text
         if barged is not None:  # the command word was heard over its own voice: no need to weigh the rest
             match = IntentMatch(barged, 100.0, stage="barge-in")
-        else:
+        elif match is None:
             match = self.dialogue.matcher.match_any(transcript.heard)
         t2 = time.perf_counter()
-        if not self._heeded(match.intent, transcript.text, during_speech, match.stage):
+        if not self._heeded(match.intent, heard, during_speech, match.stage):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
             why = "its own voice (the canceller took nearly all of it)" if self.over.mostly_echo() else why
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,

@@ -47,7 +47,7 @@ def test_stop_said_over_a_breathing_break_in_the_room_silences_it(room, tmp_path
         # only "stop" acted on: its own breathing cues through the echo path never did anything
         assert [t["intent"] for t in turns] == ["take_break", "stop"], bot.turns()
         last = rec.last_sound_at()
-        # after stop, only its short acknowledgement ("Okay, we'll stop there. Even a few slow
+        # after stop, only its short acknowledgement ("Okay, we'll leave it there. Even a few slow
         # breaths help.": 4 s); the break had most of a minute to go. BENCHMARKS.md has how soon
         # the breathing itself falls silent.
         assert last is not None and last - said < 8.0, last - said

@@ -88,6 +88,26 @@ def test_speech_found_over_its_own_voice_keeps_more_of_what_came_before(tmp_path
         assert len(first) == round(kept / 0.03) * ep.frame
 
 
+def test_a_short_word_said_over_its_voice_ends_after_a_short_silence_and_a_sentence_does_not(tmp_path):
+    """Over its own voice "stop" is decided 0.3 s after the word, not after the 0.9 s window (its
+    partial result often lacks the word); a longer utterance keeps the full window."""
+    def end_after(text: str, over_voice: bool) -> float:
+        speech = (trim_silence(resample(espeak(text, tmp_path / "a.wav"), 16000)).samples * 32767).astype(np.int16)
+        pcm = np.concatenate([np.zeros(8000, np.int16), speech, np.zeros(32000, np.int16)])
+        ep = Endpointer(EndpointSettings(silence=0.9))
+        for i in range(0, len(pcm) - ep.frame, ep.frame):
+            first, ended = ep.process(pcm[i:i + ep.frame])
+            if first is not None:
+                ep.over_voice = over_voice
+            if ended:
+                return (i + ep.frame - 8000 - len(speech)) / 16000
+        raise AssertionError("it never ended")
+
+    assert end_after("stop", True) <= 0.5
+    assert end_after("stop", False) >= 0.8
+    assert end_after("my husband keeps shouting at me and i am scared", True) >= 0.8
+
+
 # -- the whole loop through virtual devices ------------------------------------------------------
 @pytest.fixture(scope="module")
 def devices(tmp_path_factory):

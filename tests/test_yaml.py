@@ -145,6 +145,22 @@ def test_unknown_pause_mark_is_rejected(tmp_path):
         load_content(content)
 
 
+def test_a_reply_to_stop_that_would_stop_itself_is_rejected_with_its_line(tmp_path):
+    # said just after a stop heard over its voice, "I've stopped" came back through the
+    # microphone as "okay i stop": it stopped itself and said it again, five times in a row
+    intents, content = _copy_data(tmp_path)
+    dialogue = content / "dialogue.yaml"
+    lines = dialogue.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  stop:"))
+    lines[at] = '  stop: "Okay. I\'ve stopped."'
+    dialogue.write_text("\n".join(lines) + "\n")
+    from assistant.content import load_content
+    with pytest.raises(ContentFileError, match=rf"dialogue\.yaml:{at + 1}: response 'stop' says 'stop'"):
+        load_content(content)
+    result = run_cli("ask", "stop", "--intents", str(intents), "--content", str(content))
+    assert result.returncode == 2 and result.stderr.decode().count("\n") == 1
+
+
 def test_phrases_and_exceptions_load_from_templates(tmp_path):
     d = _write(tmp_path, GOOD.replace('''      - "do [some] {pattern} breathing"''', '''      - "do [some] {pattern} breathing"
     phrases:
