@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.audio import Audio, resample
 from assistant.playback import AudioUnavailable, _device
+from assistant.sampleclock import SampleClock
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,7 @@ class Microphone:
         self._lost = threading.Event()
         self._pending = np.zeros(0, dtype=np.float32)
         self._pending_at = 0.0  # perf_counter time the first pending sample was captured
-        self._clock: float | None = None  # when the next block's first sample was captured, by the sample clock
-        self._drift = 0.0  # the callback's stamps less the sample clock, smoothed (seconds)
-        self._strays = 0  # blocks in a row whose stamps strayed past the tolerance
+        self.clock = SampleClock(settings.clock_tolerance)  # when each block was captured, by its sample count
         self.captured_at = 0.0  # perf_counter time the first sample of the last block read was captured
 
     def open(self) -> None:
@@ -60,7 +59,7 @@ class Microphone:
         except (ValueError, sd.PortAudioError) as exc:
             raise AudioUnavailable(f"no microphone ({exc}); `assistant devices` lists the input devices") from None
         self._lost.clear()
-        self._clock = None
+        self.clock.reset()
         last_error: Exception | None = None
         for rate in (self.settings.rate, int(info["default_samplerate"])):
             try:
@@ -114,26 +113,10 @@ class Microphone:
         self._pending = np.zeros(0, dtype=np.float32)
 
     def _stamp(self, at: float, samples: int) -> float:
-        """When a block's first sample was captured. The callback's own stamps jitter by a few ms
-        (when the audio thread got to run), and the echo canceller would then be handed a reference
-        spliced every few frames; so times come from the count of samples since an anchor, and a
-        stamp is believed only when three in a row stray further (audio dropped, the stream
-        reopened; one late callback is not a jump). In between, the sample clock follows the
-        stamps' smoothed difference a little each block (as echo.Reference does for the speaker):
-        a slow drift, never a jump of the echo's delay."""
-        strays = self._clock is not None and abs(at - self._clock) > self.settings.clock_tolerance
-        self._strays = self._strays + 1 if strays else 0
-        if self._clock is None or self._strays >= 3:  # three in a row: a jump, not a late callback
-            self._clock, self._drift, self._strays = at, 0.0, 0
-        elif not strays:
-            self._drift += 0.02 * (at - self._clock - self._drift)
-            if abs(self._drift) > 1e-3:
-                step = float(np.clip(self._drift, -2e-5, 2e-5))
-                self._clock += step
-                self._drift -= step
-        at = self._clock
-        self._clock += samples / self.device_rate
-        return at
+        """When a block's first sample was captured: by the sample clock (sampleclock.py), since
+        the callback's own stamps jitter by a few ms and the echo canceller would then be handed
+        a reference spliced every few frames."""
+        return self.clock.stamp(at, samples, self.device_rate)[0]
 
     def read(self, timeout: float = 0.5) -> np.ndarray | None:
         """One block of `settings.block` seconds at `settings.rate`, as int16; None on timeout."""

@@ -29,6 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import AssistantError
+from assistant.sampleclock import SampleClock
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,8 @@ class Reference:
 
     The player's audio thread calls `played(block, rate, sounds_at)`; the microphone side asks
     `at(t0, n)` for the n samples (at 16 kHz) that sounded from time t0 on. Silence between
-    replies is kept as silence. Block stamps jitter by a few ms; the sample clock does not,
-    so times come from the count of samples since an anchor, re-anchored when the stamps drift
-    away from it (an underrun, a stream reopened). Played audio is resampled to 16 kHz with a
+    replies is kept as silence. Times come from a sample clock (sampleclock.py), not from each
+    block's jittery stamp. Played audio is resampled to 16 kHz with a
     windowed-sinc filter: the echo comes back through the sound system's own good resampler,
     and a rough reference (linear interpolation) would cap how much a canceller can take out."""
 
@@ -139,44 +139,24 @@ class Reference:
     def __init__(self, seconds: float = 4.0, rate: int = RATE, tolerance: float = 0.02) -> None:
         self.rate = rate
         self.seconds = seconds
-        self.tolerance = tolerance  # seconds a stamp may differ from the sample clock before re-anchoring
+        self.clock = SampleClock(tolerance)  # when each played block sounds, by its sample count
         self._lock = threading.Lock()
         self._blocks: deque[tuple[float, np.ndarray]] = deque()  # (time of the first sample, float32 at `rate`)
-        self._anchor: tuple[float, int] | None = None  # (time of input sample 0, input samples since)
-        self._in_rate = 0
+        self._count = 0  # input samples since the clock was last started
         self._x = np.zeros(0, np.float32)  # input samples still needed by the filter
         self._x_start = 0  # input sample number of _x[0]
         self._next = 0.0  # input sample position of the next output sample
-        self._drift = 0.0  # the stamps less the sample clock, smoothed over blocks (seconds)
-        self.reanchored = 0  # times the stamps jumped away from the sample clock
-        self._strays = 0  # blocks in a row whose stamps strayed past the tolerance
-
-    SLEW = 2e-5  # seconds the sample clock is moved per block towards the smoothed stamps, at most
 
     def played(self, block: np.ndarray, rate: int, sounds_at: float) -> None:
-        """From the audio thread: `block` (float32 at `rate`) starts sounding at `sounds_at`.
-
-        The output's clock and this machine's drift apart (85 ppm measured in the room bench:
-        20 ms in 4 minutes), and a reference that jumps back by 20 ms costs the canceller seconds
-        to find its echo again; so the sample clock follows the stamps' smoothed difference a
-        little each block, and jumps only with the stamps (an underrun, a stream reopened)."""
+        """From the audio thread: `block` (float32 at `rate`) starts sounding at `sounds_at`
+        (a jittery stamp: the time comes from the sample clock, sampleclock.py)."""
         with self._lock:
-            if self._anchor is not None and rate == self._in_rate:
-                t_anchor, count = self._anchor
-                off = sounds_at - (t_anchor + count / rate)
-                self._strays = self._strays + 1 if abs(off) > self.tolerance else 0
-                if self._strays >= 3:  # three in a row: a jump (an underrun, a stream reopened), not a late callback
-                    self._anchor, self._strays = None, 0
-                    self.reanchored += 1
-                elif not self._strays:
-                    self._drift += 0.02 * (off - self._drift)
-                    step = float(np.clip(self._drift, -self.SLEW, self.SLEW)) if abs(self._drift) > 1e-3 else 0.0
-                    self._anchor, self._drift = (t_anchor + step, count), self._drift - step
-            if self._anchor is None or rate != self._in_rate:
-                self._in_rate, self._anchor, self._drift = rate, (sounds_at, 0), 0.0
+            first_sounds, started = self.clock.stamp(sounds_at, len(block), rate)
+            if started:
+                self._count = 0
                 self._x, self._x_start, self._next = np.zeros(0, np.float32), 0, 0.0
-            t_anchor, count = self._anchor
-            self._anchor = (t_anchor, count + len(block))
+            t_anchor = first_sounds - self._count / rate  # when input sample 0 sounded
+            self._count += len(block)
             self._x = np.concatenate([self._x, block.astype(np.float32)])
             first = self._next
             out = self._resample(rate)
