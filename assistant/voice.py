@@ -60,7 +60,8 @@ class VoiceLoop:
         self.turns = 0
         self._quiet_until = 0.0
         self.over = OverItsVoice(settings)  # what is heard while it speaks, and what of it is acted on
-        self._levels: deque[tuple[float, float]] = deque(maxlen=20)  # the last 0.6 s: energy heard, and kept
+        # energy heard, and kept by the canceller, over the endpointer's preroll from before a start over its voice
+        self._levels: deque[tuple[float, float]] = deque(maxlen=max(1, round(endpoint.echo_preroll / getattr(getattr(mic, "settings", None), "block", 0.03))))
         self._drops_seen = (0, 0)  # (dropped blocks, device overflows) already reported
         self._drops_checked = 0.0
         self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
