@@ -131,7 +131,9 @@ def test_a_couple_talking_to_each_other_is_not_answered_but_danger_is(room, tmp_
         assert not [t for t in acted(bot) if t["intent"] not in ("safety", "safety_check")], heard
         assert quiet == 0.0 or acted(bot)
         assert len([e for e in heard if e.get("transcript")]) >= 3  # it did hear them (logged as ignored)
-        Assistant.wait_quiet(timeout=90)  # whatever it said to a false alarm (safety) is over
+        # whatever it says to a false alarm (the safety answer, a minute of it) may still be
+        # going: danger is heard over its voice (barge-in), so 20 s is enough to wait
+        Assistant.wait_quiet(timeout=20)
         turns = command(bot, "he just hit me and i am scared", "safety", tmp_path)
         assert turns and turns[-1]["intent"] == "safety", bot.turns()
     finally:

@@ -455,9 +455,10 @@ def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app)
 
 
 def test_a_one_minute_time_out_calls_them_back_on_the_minute(devices, tmp_path):
-    """The one test that waits a real minute: asked for by voice, the time-out's return prompt (a
-    chime, then the words) is recorded from the speaker within 1 s of when it was due."""
-    bot = Assistant(devices, tmp_path)
+    """Asked for by voice, the time-out's return prompt (a chime, then the words) is recorded from
+    the speaker within 1 s of when it was due. The clock runs 4 times faster (--clock-speed), so
+    the minute lasts 15 s of the suite's time; the timer's code path is the same."""
+    bot = Assistant(devices, tmp_path, "--clock-speed", "4")
     try:
         turns = command(bot, "give us one minute apart", "time_out", tmp_path)
         assert turns[-1]["intent"] == "time_out" and turns[-1]["slots"] == {"minutes": 1}, bot.turns()
