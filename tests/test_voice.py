@@ -73,6 +73,34 @@ def test_endpointer_waits_for_the_silence_window_and_not_less(tmp_path):
     assert 0.3 <= ends[0] - speech_end <= 1.2
 
 
+def test_steady_room_noise_never_starts_an_utterance_nor_holds_one_open():
+    """The room rig's pink noise (-48 dBFS, tests/pulse.py's Room) alone: the voice detector took
+    some of it for speech (an utterance started in the noise, and one live ended 9 s late). A frame
+    must also be twice the room's noise level: nothing starts before the person speaks, whatever
+    stretch of the noise it is, and "i need a break" ends with the silence window."""
+    from scipy.signal import resample_poly
+
+    from tests.loop_tools import piper_pcm
+
+    rng = np.random.default_rng(7)  # the Room's own noise
+    white = np.fft.rfft(rng.normal(size=22050 * 8))
+    pink = np.fft.irfft(white / np.sqrt(np.maximum(1, np.arange(len(white)))), 22050 * 8)
+    noise = np.tile(resample_poly(pink / np.sqrt((pink ** 2).mean()) * 10 ** (-48 / 20), 320, 441), 2)
+    speech = piper_pcm("i need a break").astype(np.float64) / 32767
+    for phase in range(0, 8 * 16000, 16000):
+        x = np.roll(noise, -phase)[: 16000 * 6]
+        x[16000 * 3: 16000 * 3 + len(speech)] += speech
+        pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
+        ep, heard = Endpointer(EndpointSettings(silence=0.9)), []
+        for i in range(0, len(pcm) - ep.frame, ep.frame):
+            first, ended = ep.process(pcm[i:i + ep.frame])
+            if first is not None and len(first) > ep.frame or ended:
+                heard.append(("start" if not ended else "end", i / 16000))
+        said_end = 3 + len(speech) / 16000
+        assert [w for w, _ in heard] == ["start", "end"] and heard[0][1] >= 3.0, (phase, heard)
+        assert 0.8 <= heard[1][1] - said_end <= 1.1, (phase, heard)
+
+
 def test_speech_found_over_its_own_voice_keeps_more_of_what_came_before(tmp_path):
     """Over its own voice the canceller takes a word's first 100-200 ms, so speech is found late:
     the endpointer hands on 0.6 s from before the start instead of 0.3 s."""
