@@ -12,7 +12,12 @@ With no wake word (the default):
   walkthrough, breathing break or question is under way; otherwise it was said to the partner;
 - a miss gets "Sorry, I didn't catch that" only within the follow-up window (about 8 s after the
   assistant last spoke or asked something), or when the utterance names it ("coach");
-  any other miss is silent and logged in --events as ignored.
+  any other miss is silent and logged in --events as ignored;
+- a reply to a request taken out of the blue that people then talk over (twice, not to stop it)
+  was not wanted: the couple were talking to each other, and one line of theirs happened to
+  match. The loop stops it without a word, and it opens no follow-up window, so their next words
+  are still not answered (room bench: one such match read step two aloud for a minute, and the
+  talk over it and after it drew reprompts, stops and more replies).
 `--always-answer` answers every miss (one person alone with it).
 
 With a wake word: only what follows the wake word (or is said within the follow-up window)
@@ -41,6 +46,7 @@ class AddressSettings:
     always_answer: bool = False  # answer every miss with a reprompt (one person alone with it)
     wake_window: float = 6.0  # seconds after a wake word during which what is said is acted on
     unprompted: float = 78.0  # score 0-100 a request needs outside the follow-up window, unnamed
+    talked_over: int = 2  # utterances said over a reply to a request taken out of the blue that make it unwanted
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Addressing:
         self.last_spoke = clock()  # the greeting counts: a miss right after it is answered
         self.woken_at: float | None = None
         self.invited = True  # what it last said was asked for: a safety answer to talk it overheard was not
+        self.unprompted = False  # what it last said answered a request taken out of the blue
+        self.talked_over = 0  # utterances said over it since (not to stop it)
 
     def spoke(self) -> None:
         """The assistant is speaking (called while it is): the follow-up window runs from now."""
@@ -73,11 +81,22 @@ class Addressing:
     def in_follow_up(self) -> bool:
         """Within the follow-up window after it last spoke, when what it said was asked for (after
         a safety question prompted by a couple's argument, the argument is still not for it)."""
-        return self.invited and self.clock() - self.last_spoke <= self.settings.follow_up
+        return self.invited and not self.unwanted() and self.clock() - self.last_spoke <= self.settings.follow_up
+
+    def heard_over(self) -> bool:
+        """Someone spoke over its reply, and it was not a command to it (the loop let it go).
+        True when that makes the reply unwanted: the loop stops it."""
+        self.talked_over += 1
+        return self.unwanted() and self.talked_over == self.settings.talked_over
+
+    def unwanted(self) -> bool:
+        """What it last said answered a request taken out of the blue, and people talked over it."""
+        return self.unprompted and self.talked_over >= self.settings.talked_over
 
     def acted(self, verdict: Verdict) -> None:
         """The loop acted on an utterance with this verdict."""
         self.invited = verdict.why != "safety"
+        self.unprompted, self.talked_over = verdict.why == "addressed", 0
         if verdict.why == "wake word":
             self.woken_at = None  # one wake word, one request; the follow-up window carries on from there
 

@@ -126,7 +126,9 @@ class VoiceLoop:
                 frame = self.echo(frame, getattr(self.mic, "captured_at", 0.0))
             levels = getattr(self.echo, "levels", (0.0, 0.0))  # what the microphone heard, and the canceller kept
             self._levels.append(levels)
-            self.addressing.hear(frame)
+            if self.addressing.hear(frame) and in_utterance:  # the wake word just ended: what follows
+                self.recognizer.finish()  # is the request, decoded without it ("hey jarvis" came out as
+                self.recognizer.start()  # "a therapist", and "i need a break" went to professional_help)
             speaking = self._speaking()
             if speaking and not self._listening_while_speaking():
                 if in_utterance:
@@ -152,7 +154,7 @@ class VoiceLoop:
                         self.over.energy = [self.over.energy[0] + levels[0], self.over.energy[1] + levels[1]]
                     partial = self.recognizer.accept(speech)
                     last_speech = time.monotonic()
-                    barged = self._barge_word(partial) if heard_during_speech and not self.over.mostly_echo() else None
+                    barged = self.over.barge_word(partial) if heard_during_speech and not self.over.mostly_echo() else None
                     if barged or self.settings.early and partial and self._certain(partial, heard_during_speech):
                         self._turn(last_speech, time.monotonic(), early=True, during_speech=heard_during_speech,
                                    barged=barged)
@@ -213,15 +215,20 @@ class VoiceLoop:
             self.events.write(event="microphone back")
             return
 
+    def _hush(self) -> None:
+        """Stop a reply nobody asked for that people talk over (addressed.py); its question lapses."""
+        with self.calls.lock:
+            if self.speaker is not None:
+                self.speaker.stop()
+            self.dialogue.session.question = None
+        self.events.write(event="talked over", stopped=True)
+
     def _listening_while_speaking(self) -> bool:
         return self.over.listening()
 
     def _heeded(self, intent: str | None, text: str, during_speech: bool, stage: str = "phrase") -> bool:
         """Whether what was heard is acted on: always when it was not said over its voice."""
         return not during_speech or self.over.heeded(intent, text, stage)
-
-    def _barge_word(self, partial: str) -> str | None:
-        return self.over.barge_word(partial)
 
     def _addressed(self, intent: str | None, score: float, text: str, during_speech: bool):
         session = self.dialogue.session
@@ -262,6 +269,8 @@ class VoiceLoop:
         if not self._heeded(match.intent, heard, during_speech, match.stage):
             why = "echo of the reply" if match.intent == SAFETY else "heard while speaking"
             why = "its own voice (the canceller took nearly all of it)" if self.over.mostly_echo() else why
+            if why == "heard while speaking" and transcript.text.strip() and self.addressing.heard_over():
+                self._hush()  # people talk over a reply nobody asked for: it stops without a word
             self.events.write(transcript=transcript.text, intent=match.intent, score=match.score,
                               ignored=why, engine=transcript.engine, **self.over.kept())
             return

@@ -140,6 +140,33 @@ def test_a_couple_talking_to_each_other_is_not_answered_but_danger_is(room, tmp_
         bot.close()
 
 
+def test_a_reply_nobody_asked_for_that_the_couple_talk_over_stops_without_a_word(room, tmp_path):
+    """A request taken out of the blue (more than 8 s after it last spoke) that the couple then
+    talk over was not for it: after the second line said over it, it falls silent, says nothing,
+    and acts on nothing else (room bench: one such reply read a step for a minute under an
+    argument, and everything after it cascaded)."""
+    bot = Assistant(room, tmp_path)
+    try:
+        time.sleep(8.5)  # past the follow-up window after its greeting
+        turns = command(bot, "tell me about step three", "explain_step", tmp_path)
+        assert turns and turns[-1]["intent"] == "explain_step" and turns[-1]["addressed"] == "addressed", bot.turns()
+        time.sleep(2)  # step three is being read: a minute of it
+        talk = ("did you remember to buy milk", "the car needs a wash this weekend", "what time is your mother coming")
+        with Recorder() as rec:
+            for i, line in enumerate(talk):
+                speak_into_mic(line, tmp_path, PERSON[i % len(PERSON)])
+                time.sleep(1.0)
+                if any(e.get("event") == "talked over" for e in bot.turns()):
+                    break
+            time.sleep(3)
+            last = rec.last_sound_at()
+        assert any(e.get("event") == "talked over" for e in bot.turns()), bot.turns()
+        assert [t["intent"] for t in acted(bot)][-1:] == ["explain_step"], bot.turns()  # nothing said since
+        assert last is not None and time.perf_counter() - last > 2.5, time.perf_counter() - (last or 0)
+    finally:
+        bot.close()
+
+
 def test_with_a_wake_word_only_what_follows_it_is_acted_on(room, tmp_path):
     bot = Assistant(room, tmp_path, "--wake-word", "hey_jarvis")
     try:
