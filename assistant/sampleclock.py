@@ -10,7 +10,7 @@ minutes), and not by the same amount. So the clock counts samples, and the stamp
 - slewing each clock towards its smoothed stamps (20 us a block) made the echo's delay wander by
   +-0.3 ms within seconds, and following the stamps' fitted rate by 16 ms in 5 minutes:
   speexdsp's linear canceller, which the recogniser hears over its voice, then took out 5-9 dB
-  of its voice instead of 15.
+  of its voice instead of 24 (live frames, replayed).
 A stamp strays when it is further than the tolerance from the line fitted through the stamps
 (over about a minute: their slow drift is not a stray); three strays in a row are a jump (an
 underrun, blocks dropped, a stream reopened; one late callback is not), and the clock starts
