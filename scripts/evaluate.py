@@ -25,6 +25,8 @@ DATA = ROOT / "tests" / "data"
 DEV = DATA / "dev.tsv"
 BLIND = DATA / "blind.tsv"
 OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
+# labelled safety sets written blind (text, label, kind): even rows tune, odd rows held out
+SAFETY_SETS = ("safety_calib", "safety_test", "safety_blind", "safety_fresh")
 
 
 def read_tsv(path: Path) -> list[dict]:
@@ -59,7 +61,7 @@ def safety_sets() -> dict[str, list[tuple[str, bool]]]:
     """Every labelled safety set as (text, is danger), the held-out halves marked `test`."""
     sets = {"danger.tsv": [(r["text"], True) for r in read_tsv(DATA / "danger.tsv")],
             "everyday.tsv": [(r["text"], False) for r in read_tsv(DATA / "everyday.tsv")]}
-    for name in ("safety_calib", "safety_test", "safety_blind"):
+    for name in SAFETY_SETS:
         rows = read_tsv(DATA / f"{name}.tsv")
         for which in ("tune", "test"):
             sets[f"{name}.tsv {which}"] = [(r["text"], r["label"] == "danger") for r in half(rows, which)]
