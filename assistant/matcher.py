@@ -32,7 +32,6 @@ from assistant.encoder import Embedder, cached_embeddings
 SAFETY = "safety"
 MINUTES = "minutes"  # the slot read as a length of time (assistant/durations.py), not as one number
 NEGATIONS = frozenset({"not", "never"})  # a "yes" said with one of these, unlike its sentence, is a no
-PHRASE_DOUBT = 0.25  # a safety phrase is asked about when the net's probability is below this share of `unsure`
 
 
 @dataclass(frozen=True)
@@ -192,8 +191,8 @@ class Matcher:
         if trigger is not None:
             if trigger == SAFETY and self.safety_net is not None and vector is not None:
                 # A danger phrase the net finds no danger around ("he shot me a look") is asked about.
-                p = float(self.safety_net.probability(vector.reshape(1, -1))[0])
-                if p < self.safety_net.unsure * PHRASE_DOUBT:
+                p = float(self.safety_net.probability(vector.reshape(1, -1), [query])[0])
+                if p < self.safety_net.phrase_doubt:
                     return IntentMatch(SAFETY_CHECK, round(100.0 * p, 1), stage="phrase_doubted")
             return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
         order = np.argsort(-combined)
@@ -201,7 +200,7 @@ class Matcher:
         s = self.settings
         exact = fuzzy[top] >= 100.0
         if self.safety_net is not None and vector is not None and not (exact and top != self._safety):
-            verdict = self.safety_net.verdict(vector, SAFETY in excepted, s.safety_sure, s.safety_unsure)
+            verdict = self.safety_net.verdict(vector, query, SAFETY in excepted, s.safety_sure, s.safety_unsure)
             if verdict.outcome is not None:
                 return IntentMatch(verdict.outcome, round(100.0 * verdict.probability, 1),
                                    runner_up=self.intents[top], stage="safety_net")

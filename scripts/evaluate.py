@@ -27,6 +27,7 @@ BLIND = DATA / "blind.tsv"
 OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
 # labelled safety sets written blind (text, label, kind): even rows tune, odd rows held out
 SAFETY_SETS = ("safety_calib", "safety_test", "safety_blind", "safety_fresh")
+FINAL = "safety_final.tsv"  # the last blind safety set, held out whole
 
 
 def read_tsv(path: Path) -> list[dict]:
@@ -65,6 +66,8 @@ def safety_sets() -> dict[str, list[tuple[str, bool]]]:
         rows = read_tsv(DATA / f"{name}.tsv")
         for which in ("tune", "test"):
             sets[f"{name}.tsv {which}"] = [(r["text"], r["label"] == "danger") for r in half(rows, which)]
+    # held out whole: written last, by someone who saw nothing else, and never trained or tuned on
+    sets["safety_final.tsv test"] = [(r["text"], r["label"] == "danger") for r in read_tsv(DATA / FINAL)]
     for which in ("tune", "test"):
         sets[f"blind.tsv {which}"] = [(r["text"], r["intent"] == "safety") for r in dev_rows(which, BLIND)]
     sets["CLINC150"] = [(r["text"], False) for r in read_tsv(OOS)]

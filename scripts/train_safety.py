@@ -6,22 +6,26 @@ Training rows: tests/data/train/*.tsv (danger and hard everyday statements writt
 a file is danger when its name says "danger", everyday when it says "everyday" or is in EVERYDAY_FILES),
 tests/data/danger.tsv and everyday.tsv, every sentence of intents/ (the `safety` intent's as danger,
 all others as everyday: what people ask a relationship coach is the everyday talk nearest to danger),
-the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv and safety_blind.tsv,
-`tune` rows of blind.tsv and dev.tsv) and the even rows of CLINC150 out-of-scope. Held out, never read here: the
+the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and
+safety_fresh.tsv, `tune` rows of blind.tsv and dev.tsv) and the even rows of CLINC150 out-of-scope. Held out, never read here: the
 odd rows and `test` halves.
 
-Thresholds, from leave-one-set-out probabilities on the tune halves: each tune half is scored by a
-net trained without it, as a new person's words would be. The phrases decide first.
-  unsure  the highest threshold at which danger is answered or checked for --recall of each set's;
-  sure    the lowest threshold at which each set's everyday rows are answered for at most --false-answer,
-          unless that answers less than --answered of some set's danger: safety first, then.
-safety_calib.tsv (written from intents.md by someone who saw no other set, no phrase and no training
-row) is the one tune set nothing else was derived from; the other tune halves also shaped the phrases
-and the training files, so they look easier than new words are.
+Thresholds, from leave-one-set-out probabilities on the tune halves of the safety sets and blind.tsv,
+pooled: each tune half is scored by a net trained without it, as a new person's words would be. The phrases decide first.
+  unsure  the lowest threshold at which at most --check-budget of the everyday rows are answered or
+          asked; lower still if danger answered or checked would stay under --recall.
+  doubt   a safety phrase said where the net's probability is under this is asked about, not answered:
+          at most --doubt-demote of the phrase-triggered danger rows.
+  sure    the lowest threshold at which at most --false-answer of the everyday rows are answered (by the
+          net or an undoubted phrase), unless that answers less than --answered of the danger.
+safety_calib.tsv and safety_fresh.tsv (each written from intents.md by someone who saw no other set, no
+phrase and no training row) are the tune sets nothing else was derived from; the other tune halves also
+shaped the phrases and the training files, so they look easier than new words are.
   support the cosine to the nearest trained danger statement a sure verdict needs (else it asks):
           the highest at which each tune half, left out, loses at most --demote of its danger answers.
 
-Usage: .venv/bin/python scripts/train_safety.py [--recall 0.975] [--false-answer 0.02] [--answered 0.92]
+Usage: .venv/bin/python scripts/train_safety.py [--recall 0.975] [--false-answer 0.005] [--check-budget 0.03]
+       [--answered 0.92] [--doubt-demote 0.005] [--demote 0.01]
        [--dry-run]
 Needs scikit-learn (the `train` extra: pip install -e ".[train]"). About 5 minutes on 2 cores.
 """
@@ -42,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.app import INTENTS_DIR  # noqa: E402
 from assistant.encoder import MiniLMEncoder  # noqa: E402
 from assistant.intents import load_catalogue  # noqa: E402
+from assistant.lexical import WordModel  # noqa: E402
 from assistant.matcher import Matcher  # noqa: E402
 from assistant.normalize import normalize  # noqa: E402
 from assistant.safety import NET  # noqa: E402
@@ -50,9 +55,13 @@ DATA = ROOT / "tests" / "data"
 OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
 HIDDEN = 256  # units in the hidden layer of each member
 MEMBERS = 3  # nets trained from different seeds; their logits are averaged
+LEX_SHARE = 0.5  # the word model's share of the final logit (assistant/lexical.py); the nets have the rest
+LEX_C = 30.0  # inverse L2 strength of the word model's logistic regression
+LEX_MIN_DF = 2  # a word or word pair enters the vocabulary when at least this many training rows hold it
 SEED = 0
-TUNE_SETS = ("safety_calib", "safety_test", "safety_blind", "blind", "dev")  # each set's tune half picks the thresholds
-PER_SET_RECALL = 40  # a set's danger recall constrains `unsure` when it has at least this many danger rows
+SAFETY_SETS = ("safety_calib", "safety_test", "safety_blind", "safety_fresh")  # text, label, kind; even rows tune
+TUNE_SETS = (*SAFETY_SETS, "blind", "dev")  # each set's tune half is scored by a net trained without it
+POOLED = (*SAFETY_SETS, "blind")  # the tune halves that pick the thresholds, pooled (as BENCHMARKS pools the held-out ones)
 # everyday training files whose names do not say so: what partners say to each other in an argument
 EVERYDAY_FILES = {"argument_lines.tsv"}
 
@@ -74,7 +83,7 @@ def training_rows() -> list[tuple[str, int, str]]:
         if s.text not in seen:
             seen.add(s.text)
             rows.append((s.text, int(s.intent == "safety"), ""))
-    for name in ("safety_calib", "safety_test", "safety_blind"):
+    for name in SAFETY_SETS:
         rows += [(r["text"], int(r["label"] == "danger"), name) for r in read_tsv(DATA / f"{name}.tsv")[0::2]]
     for name in ("blind", "dev"):
         rows += [(r["text"], int(r["intent"] == "safety"), name) for r in read_tsv(DATA / f"{name}.tsv")
@@ -97,33 +106,50 @@ def train_label(path: Path) -> int:
 def held_out() -> set[str]:
     """The texts of the held-out halves: a training row that happens to say the same is dropped."""
     texts = set()
-    for name in ("safety_calib.tsv", "safety_test.tsv", "safety_blind.tsv"):
-        texts |= {r["text"] for r in read_tsv(DATA / name)[1::2]}
+    for name in SAFETY_SETS:
+        texts |= {r["text"] for r in read_tsv(DATA / f"{name}.tsv")[1::2]}
     for name in ("blind.tsv", "dev.tsv"):
         texts |= {r["text"] for r in read_tsv(DATA / name) if r["split"] == "test"}
+    texts |= {r["text"] for r in read_tsv(DATA / "safety_final.tsv")}  # held out whole
     return texts | {r["text"] for r in read_tsv(OOS)[1::2]}
 
 
 class Ensemble:
-    """MEMBERS one-hidden-layer nets, stored as one wider net whose output is their mean logit."""
+    """MEMBERS one-hidden-layer nets over the embedding, stored as one wider net whose output is their
+    mean logit, and the word model (assistant/lexical.py), whose logit has LEX_SHARE of the final one."""
 
     def __init__(self) -> None:
         self.members = []
+        self.vectorizer = self.words = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> "Ensemble":
+    def fit(self, x: np.ndarray, y: np.ndarray, texts: list[str]) -> "Ensemble":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
         self.members = [net(SEED + k).fit(x, y) for k in range(MEMBERS)]
+        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=LEX_MIN_DF, sublinear_tf=True)
+        self.words = LogisticRegression(C=LEX_C, max_iter=3000).fit(self.vectorizer.fit_transform(texts), y)
         return self
 
     def weights(self) -> dict[str, np.ndarray]:
+        vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
         return {"w1": np.concatenate([m.coefs_[0] for m in self.members], axis=1).astype(np.float32),
                 "b1": np.concatenate([m.intercepts_[0] for m in self.members]).astype(np.float32),
                 "w2": (np.concatenate([m.coefs_[1] for m in self.members]) / MEMBERS).astype(np.float32),
-                "b2": (sum(m.intercepts_[1] for m in self.members) / MEMBERS).astype(np.float32)}
+                "b2": (sum(m.intercepts_[1] for m in self.members) / MEMBERS).astype(np.float32),
+                **WordModel.arrays(vocabulary, self.vectorizer.idf_, self.words.coef_[0], self.words.intercept_[0]),
+                "lex_share": np.float32(LEX_SHARE)}
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
+    def predict(self, x: np.ndarray, texts: list[str]) -> np.ndarray:
         w = self.weights()
         logits = (np.maximum(x @ w["w1"] + w["b1"], 0) @ w["w2"] + w["b2"]).reshape(-1)
-        return 1 / (1 + np.exp(-logits))
+        lex = self.words.decision_function(self.vectorizer.transform(texts))
+        return 1 / (1 + np.exp(-((1 - LEX_SHARE) * logits + LEX_SHARE * lex)))
+
+    def check(self, texts: list[str]) -> float:
+        """The largest gap between scikit-learn's word logits and assistant/lexical.py's on these texts."""
+        w = self.weights()
+        ours = WordModel.from_arrays(w["lex_vocab"], w["lex_idf"], w["lex_coef"], w["lex_b"]).logits(texts)
+        return float(np.max(np.abs(ours - self.words.decision_function(self.vectorizer.transform(texts)))))
 
 
 def net(seed: int = SEED):
@@ -132,23 +158,35 @@ def net(seed: int = SEED):
                          early_stopping=True)
 
 
-def thresholds(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, recall: float,
-               false_answer: float, answered: float) -> tuple[float, float, str]:
-    """(unsure, sure, what bound `sure`). `unsure`: --recall of danger answered or checked in every tune
-    set with PER_SET_RECALL danger rows or more. `sure`: at most --false-answer of every set's everyday
-    rows answered, unless that answers less than --answered of some set's danger outright; then safety
-    comes first and `sure` is the highest threshold that still answers that much."""
+def thresholds(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, recall: float, false_answer: float,
+               answered: float, check_budget: float, doubt_demote: float) -> tuple[float, float, float, str]:
+    """(unsure, sure, phrase_doubt, what bound them), over the tune halves pooled (a set of 70 rows moves
+    1.4% a row; per-set thresholds chased the noise of the smallest set).
+    `unsure`: the question may be asked of up to --check-budget of the everyday rows (answered or asked)
+    to catch more danger; lower still if danger answered or checked would stay under --recall.
+    `phrase_doubt`: a safety phrase is answered unless the net's probability is under this (then it is
+    asked about: "he shot me a look"): at most --doubt-demote of the phrase-triggered danger rows.
+    `sure`: at most --false-answer of the everyday rows answered (by the net or an undoubted phrase),
+    unless that answers less than --answered of the danger outright; then safety comes first and `sure`
+    is the highest threshold that still answers that much."""
     grid = np.round(np.arange(0.02, 0.995, 0.005), 3)
-    danger = [(sets == s) & (y == 1) for s in TUNE_SETS if np.sum((sets == s) & (y == 1)) >= PER_SET_RECALL]
-    everyday = [(sets == s) & (y == 0) for s in TUNE_SETS if np.any((sets == s) & (y == 0))]
-    flagged = lambda t, k: np.mean(phrase[k] | (p[k] >= t))  # noqa: E731
-    unsure = max([t for t in grid if all(flagged(t, k) >= recall for k in danger)], default=0.02)
-    sure = min([t for t in grid if all(flagged(t, k) <= false_answer for k in everyday)], default=0.99)
-    bound = f"everyday answered <= {false_answer:.0%}"
-    if not all(flagged(sure, k) >= answered for k in danger):
-        sure = max([t for t in grid if all(flagged(t, k) >= answered for k in danger)], default=0.02)
-        bound = f"danger answered >= {answered:.0%} (everyday answered <= {false_answer:.0%} was out of reach)"
-    return float(unsure), float(max(sure, unsure)), bound
+    danger, everyday = y == 1, y == 0
+    flagged = lambda t, k: np.mean((phrase | (p >= t))[k])  # noqa: E731
+    by_budget = min([t for t in grid if flagged(t, everyday) <= check_budget], default=0.99)
+    by_recall = max([t for t in grid if flagged(t, danger) >= recall], default=0.02)
+    unsure = min(by_budget, by_recall)
+    said = phrase & danger
+    doubt = max([t for t in np.round(np.arange(0.0, 0.9, 0.005), 3)
+                 if np.sum(said & (p < t)) <= doubt_demote * max(1, said.sum())], default=0.0)
+    answers = lambda t, k: np.mean(((phrase & (p >= doubt)) | (p >= t))[k])  # noqa: E731
+    sure = min([t for t in grid if answers(t, everyday) <= false_answer], default=0.99)
+    bound = f"everyday answered <= {false_answer:.1%}"
+    if answers(sure, danger) < answered:
+        sure = max([t for t in grid if answers(t, danger) >= answered], default=0.02)
+        bound = f"danger answered >= {answered:.0%} (everyday answered <= {false_answer:.1%} was out of reach)"
+    bound += (f"; asked within everyday flagged <= {check_budget:.1%}" if by_budget <= by_recall
+              else f"; asked for danger answered or checked >= {recall:.1%} (beyond everyday flagged <= {check_budget:.1%})")
+    return float(min(unsure, sure)), float(sure), float(doubt), bound
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -174,18 +212,19 @@ def support_min(x: np.ndarray, p: np.ndarray, y: np.ndarray, phrase: np.ndarray,
     return float(best), near
 
 
-def leave_set_out(x: np.ndarray, y: np.ndarray, sets: np.ndarray) -> np.ndarray:
+def leave_set_out(x: np.ndarray, y: np.ndarray, sets: np.ndarray, texts: list[str]) -> np.ndarray:
     """Each tune set's rows scored by an ensemble trained on every other row."""
     p = np.full(len(y), np.nan)
+    t = np.array(texts, dtype=object)
     for k, name in enumerate(TUNE_SETS):
         out = sets == name
-        p[out] = Ensemble().fit(x[~out], y[~out]).predict(x[out])
+        p[out] = Ensemble().fit(x[~out], y[~out], list(t[~out])).predict(x[out], list(t[out]))
         print(f"train_safety: {name} scored by a net trained without it ({k + 1}/{len(TUNE_SETS)})", file=sys.stderr)
     return p
 
 
 def summary(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, unsure: float, sure: float,
-            support: float, near: dict[str, np.ndarray]) -> str:
+            doubt: float, support: float, near: dict[str, np.ndarray]) -> str:
     lines = []
     supported = np.zeros(len(y), dtype=bool)
     for name in TUNE_SETS:
@@ -193,9 +232,10 @@ def summary(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, 
     for name in TUNE_SETS:
         k = sets == name
         d, e = k & (y == 1), k & (y == 0)
-        answered, flagged = phrase | ((p >= sure) & supported), phrase | (p >= unsure)
-        lines.append(f"  {name} tune half: danger answered {np.mean(answered[d]):.1%}, answered or checked "
-                     f"{np.mean(flagged[d]):.1%} ({d.sum()}); everyday answered {np.mean(answered[e]):.1%}, "
+        answered, flagged = (phrase & (p >= doubt)) | ((p >= sure) & supported), phrase | (p >= unsure)
+        danger = (f"danger answered {np.mean(answered[d]):.1%}, answered or checked {np.mean(flagged[d]):.1%} "
+                  f"({d.sum()}); " if d.any() else "")
+        lines.append(f"  {name} tune half: {danger}everyday answered {np.mean(answered[e]):.1%}, "
                      f"checked {np.mean(flagged[e] & ~answered[e]):.1%} ({e.sum()})")
     return "\n".join(lines)
 
@@ -203,15 +243,21 @@ def summary(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--recall", type=float, default=0.975,
-                    help="danger answered or checked in each tune half, left out of training (0-1)")
-    ap.add_argument("--false-answer", type=float, default=0.02,
-                    help="everyday rows answered with safety in each tune half, left out of training (0-1)")
+                    help="danger answered or checked in the tune halves, each left out of training (0-1)")
+    ap.add_argument("--false-answer", type=float, default=0.005,
+                    help="everyday rows answered with safety in the tune halves, each left out of training (0-1)")
+    ap.add_argument("--check-budget", type=float, default=0.03,
+                    help="everyday rows of the tune halves answered or asked the safety question, spent to catch "
+                         "more danger (0-1)")
     ap.add_argument("--answered", type=float, default=0.92,
-                    help="danger answered outright in each tune half, left out of training, before everyday "
+                    help="danger answered outright in the tune halves, each left out of training, before everyday "
                          "false answers are traded for it (0-1)")
     ap.add_argument("--demote", type=float, default=0.01,
                     help="danger rows of each tune half, left out, that the support guard may move from the "
                          "answer to the question (0-1)")
+    ap.add_argument("--doubt-demote", type=float, default=0.005,
+                    help="phrase-triggered danger rows of the tune halves, left out, that the net's doubt may move "
+                         "from the answer to the question (0-1)")
     ap.add_argument("--dry-run", action="store_true", help="report, do not write the net")
     args = ap.parse_args()
     try:
@@ -229,19 +275,25 @@ def main() -> int:
     x = encoder.embed(texts)
     matcher = Matcher(load_catalogue(INTENTS_DIR))
     phrase = np.array([matcher.triggered(t) == "safety" for t in texts])
-    p = leave_set_out(x, y, sets)
-    tune = sets != ""
-    unsure, sure, bound = thresholds(p[tune], y[tune], phrase[tune], sets[tune], args.recall, args.false_answer,
-                                     args.answered)
-    print(f"thresholds from the tune halves, each left out of training: unsure {unsure:.3f}, sure {sure:.3f} "
-          f"(bound by {bound})")
+    p = leave_set_out(x, y, sets, texts)
+    tune = np.isin(sets, POOLED)
+    unsure, sure, doubt, bound = thresholds(p[tune], y[tune], phrase[tune], args.recall, args.false_answer,
+                                            args.answered, args.check_budget, args.doubt_demote)
+    print(f"thresholds from the tune halves, each left out of training: unsure {unsure:.3f}, sure {sure:.3f}, "
+          f"phrase doubted under {doubt:.3f} (bound by {bound})")
     support, near = support_min(x, p, y, phrase, sets, sure, args.demote)
     print(f"support guard: a sure verdict needs a trained danger statement within cosine {support:.2f}; then")
-    print(summary(p, y, phrase, sets, unsure, sure, support, near))
+    print(summary(p, y, phrase, sets, unsure, sure, doubt, support, near))
     if args.dry_run:
         return 0
-    model = Ensemble().fit(x, y)
-    np.savez(NET, **model.weights(), sure=np.float32(sure), unsure=np.float32(unsure), encoder=np.str_(encoder.name),
+    model = Ensemble().fit(x, y, texts)
+    gap = model.check(texts[:2000])
+    if gap > 1e-3:
+        print(f"train_safety: assistant/lexical.py disagrees with scikit-learn by {gap:.2g} in a logit; not written",
+              file=sys.stderr)
+        return 1
+    np.savez_compressed(NET, **model.weights(), sure=np.float32(sure), unsure=np.float32(unsure),
+                        phrase_doubt=np.float32(doubt), encoder=np.str_(encoder.name),
              support=np.round(unit(x[y == 1]) * 127).astype(np.int8), support_min=np.float32(support))
     print(f"train_safety: wrote {NET.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     return 0

@@ -146,17 +146,18 @@ def test_everyday_conflict_and_figures_of_speech_are_rarely_taken_for_danger(app
 
 def test_out_of_scope_queries_almost_never_get_the_safety_answer_and_rarely_the_question(app):
     o = outcomes(app, "CLINC150")
-    # Measured: 2 of 4,761 ("why won't you let me pay with my credit card", "text mark and tell him to
-    # leave now", both held-out rows); the goal is none.
-    assert o["everyday_answered"] <= 2, "\n".join(o["errors"])
+    # Measured: none of 4,761 (the goal), 5 asked (all held-out rows).
+    assert o["everyday_answered"] == 0, "\n".join(o["errors"])
     assert o["everyday_checked"] <= 0.005 * o["everyday"], "\n".join(o["errors"])
 
 
 @pytest.mark.parametrize("name, answered, checked_or_answered, everyday_answered, everyday_checked", [
     # Held-out halves, never tuned on: floors at the figures measured (BENCHMARKS.md, "Safety").
-    ("safety_calib.tsv test", 0.93, 0.96, 0.025, 0.04),
-    ("safety_blind.tsv test", 0.92, 0.98, 0.04, 0.05),
-    ("safety_test.tsv test", 0.97, 0.98, 0.04, 0.06),
+    ("safety_calib.tsv test", 0.95, 0.99, 0.03, 0.04),
+    ("safety_blind.tsv test", 0.94, 0.99, 0.02, 0.065),
+    ("safety_test.tsv test", 0.97, 0.98, 0.015, 0.10),
+    ("safety_fresh.tsv test", 0.97, 0.98, 0.0, 0.04),
+    ("safety_final.tsv test", 0.93, 0.98, 0.02, 0.12),  # held out whole, never trained or tuned on
     ("blind.tsv test", 0.95, 1.0, 0.01, 0.05),
 ])
 def test_danger_said_in_unlisted_words_is_answered_or_asked_about(app, name, answered, checked_or_answered,
@@ -215,12 +216,15 @@ def test_an_intent_known_only_by_gapped_phrases_is_still_triggered(tmp_path):
 
 
 def test_a_sure_verdict_far_from_every_danger_it_learned_asks_instead_of_answering(app):
-    # The net is sure about "can you hit next" (p >= sure), but no danger statement it was trained on
-    # is near it: its certainty is extrapolation, so it asks.
+    # With `sure` lowered to 0.6, the net would be sure of a cockroach question (p ~0.7), but no danger
+    # statement it was trained on is near it: its certainty is extrapolation, so it asks.
     net = app.matcher.safety_net
-    vector = app.matcher._embedder.embed(["can you hit next"])[0]
-    assert net.probability(vector.reshape(1, -1))[0] >= net.sure
+    far = "what should i do if i saw a cockroach in my house"
+    vector = app.matcher.embed(far)
+    assert net.probability(vector.reshape(1, -1), [far])[0] >= 0.6
     assert net.support(vector) < net.support_min
-    assert app.matcher.match("can you hit next").intent == "safety_check"
+    assert net.verdict(vector, far, sure=0.6).outcome == "safety_check"
     # ... while danger in words nobody listed, near what it learned, is still answered at once.
-    assert app.matcher.match("my boyfriend cornered me in the kitchen and squeezed my throat").intent == "safety"
+    near = "my boyfriend cornered me in the kitchen and squeezed my throat"
+    assert net.verdict(app.matcher.embed(near), near, sure=0.6).outcome == "safety"
+    assert app.matcher.match(near).intent == "safety"

@@ -93,12 +93,17 @@ def section(run: Run) -> list[str]:
         "",
         "Per labelled set (scripts/evaluate.py `safety_sets()`): danger *answered* is the full safety answer "
         "(`safety`), *checked* the one caring question (`safety_check`, \"Are you safe right now?\"). The safety "
-        "net (assistant/safety.py) trains on danger.tsv, everyday.tsv, tests/data/train/, every sentence of "
-        "intents/, the `tune` halves (even rows of safety_calib.tsv, safety_test.tsv and safety_blind.tsv, `tune` "
-        "rows of blind.tsv and dev.tsv) and CLINC150's even rows, and picks its thresholds on the tune halves, "
-        "each scored by a net trained without it; the `test` halves and CLINC150's odd rows were never read "
-        "while training or tuning: they are the held-out rows. safety_calib.tsv is the freshest: its author saw "
-        "no other set, phrase or training row, and nothing was written from it.",
+        "stage (assistant/safety.py: nets over the sentence embedding, averaged with a word and word-pair model) "
+        "trains on danger.tsv, everyday.tsv, tests/data/train/, every sentence of intents/, the `tune` halves (even "
+        "rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and safety_fresh.tsv, `tune` rows of blind.tsv "
+        "and dev.tsv) and CLINC150's even rows, and picks its thresholds on the tune halves pooled, each scored by "
+        "a model trained without it; the `test` halves and CLINC150's odd rows were never read while training or "
+        "tuning: they are the held-out rows. safety_calib.tsv and safety_fresh.tsv are the freshest: their authors "
+        "saw no other set, phrase or training row, and nothing was written from them; safety_fresh.tsv was frozen "
+        "before this stage's word model and newest training rows, and the shipped net before them answered its "
+        "held-out half's danger 91.8%, answered or checked 96.5%, everyday answered 0.0%, checked 3.5% "
+        "(commit a150e4e). safety_final.tsv was written last, by another helper who saw only intents.md, and "
+        "frozen before it was first scored: it is held out whole, never trained or tuned on.",
         "",
         "| set | half | danger | answered | answered or checked | everyday | answered | checked |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
