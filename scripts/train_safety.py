@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Train the safety net (assistant/data/safety_net.npz) from the labelled sets, and pick its two
-thresholds on the tune halves only.
+"""Train the safety stage (assistant/data/safety_net.npz: three nets over the sentence embedding and a
+word and word-pair model, their logits averaged) from the labelled sets, and pick its thresholds on
+the tune halves only.
 
 Training rows: tests/data/train/*.tsv (danger and hard everyday statements written for training;
 a file is danger when its name says "danger", everyday when it says "everyday" or is in EVERYDAY_FILES),
 tests/data/danger.tsv and everyday.tsv, every sentence of intents/ (the `safety` intent's as danger,
 all others as everyday: what people ask a relationship coach is the everyday talk nearest to danger),
 the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and
-safety_fresh.tsv, `tune` rows of blind.tsv and dev.tsv) and the even rows of CLINC150 out-of-scope. Held out, never read here: the
-odd rows and `test` halves.
+safety_fresh.tsv, `tune` rows of blind.tsv and dev.tsv) and the even rows of CLINC150 out-of-scope.
+Held out, never read here: the odd rows and `test` halves, and all of safety_final.tsv.
 
 Thresholds, from leave-one-set-out probabilities on the tune halves of the safety sets and blind.tsv,
 pooled: each tune half is scored by a net trained without it, as a new person's words would be. The phrases decide first.
