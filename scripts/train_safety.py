@@ -34,7 +34,6 @@ Needs scikit-learn (the `train` extra: pip install -e ".[train]"). About 5 minut
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -51,25 +50,18 @@ from assistant.lexical import WordModel  # noqa: E402
 from assistant.matcher import Matcher  # noqa: E402
 from assistant.normalize import normalize  # noqa: E402
 from assistant.safety import NET  # noqa: E402
+from evaluate import DATA, FINAL, OOS, SAFETY_SETS, read_tsv  # noqa: E402  (scripts/, beside this file)
 
-DATA = ROOT / "tests" / "data"
-OOS = ROOT.parent / "shared" / "data" / "clinc150_out_of_scope.tsv"
 HIDDEN = 256  # units in the hidden layer of each member
 MEMBERS = 3  # nets trained from different seeds; their logits are averaged
 LEX_SHARE = 0.5  # the word model's share of the final logit (assistant/lexical.py); the nets have the rest
 LEX_C = 30.0  # inverse L2 strength of the word model's logistic regression
 LEX_MIN_DF = 2  # a word or word pair enters the vocabulary when at least this many training rows hold it
 SEED = 0
-SAFETY_SETS = ("safety_calib", "safety_test", "safety_blind", "safety_fresh")  # text, label, kind; even rows tune
 TUNE_SETS = (*SAFETY_SETS, "blind", "dev")  # each set's tune half is scored by a net trained without it
 POOLED = (*SAFETY_SETS, "blind")  # the tune halves that pick the thresholds, pooled (as BENCHMARKS pools the held-out ones)
 # everyday training files whose names do not say so: what partners say to each other in an argument
 EVERYDAY_FILES = {"argument_lines.tsv"}
-
-
-def read_tsv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def training_rows() -> list[tuple[str, int, str]]:
@@ -111,7 +103,7 @@ def held_out() -> set[str]:
         texts |= {r["text"] for r in read_tsv(DATA / f"{name}.tsv")[1::2]}
     for name in ("blind.tsv", "dev.tsv"):
         texts |= {r["text"] for r in read_tsv(DATA / name) if r["split"] == "test"}
-    texts |= {r["text"] for r in read_tsv(DATA / "safety_final.tsv")}  # held out whole
+    texts |= {r["text"] for r in read_tsv(DATA / FINAL)}  # held out whole
     return texts | {r["text"] for r in read_tsv(OOS)[1::2]}
 
 
