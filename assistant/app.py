@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.content import BUILTIN, SYSTEM_RESPONSES, Content, load_content
-from assistant.dialogue import Dialogue, DialogueSettings
-from assistant.intents import Catalogue, ambiguous_sentences, load_catalogue
-from assistant.encoder import MiniLMEncoder
+from assistant.dialogue.content import BUILTIN, SYSTEM_RESPONSES, Content, load_content
+from assistant.dialogue.session import Dialogue, DialogueSettings
+from assistant.dialogue.timer import Clock
 from assistant.errors import EncoderError
-from assistant.matcher import Matcher, MatchSettings
-from assistant.safety import SafetyNet
-from assistant.timer import Clock
+from assistant.understanding.encoder import MiniLMEncoder
+from assistant.understanding.intents import Catalogue, ambiguous_sentences, load_catalogue
+from assistant.understanding.matcher import Matcher, MatchSettings
+from assistant.understanding.safety import SafetyNet
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS_DIR = ROOT / "intents"
@@ -84,10 +84,10 @@ def recognizer(assistant: Assistant, engine: str | None = None, model: Path | No
 
     Vosk when a model is found (--model, ASSISTANT_VOSK_MODEL, models/, Vosk's cache);
     otherwise PocketSphinx, whose English model ships in its wheel. `live` (the voice loop):
-    PocketSphinx decodes in a child process (decoder_process.py), so its decoding never stalls
+    PocketSphinx decodes in a child process (hearing/decoder_process.py), so its decoding never stalls
     the audio callbacks."""
-    from assistant.models import find_model
-    from assistant.recognize import PocketSphinxEngine, RecognizerError, VoskEngine
+    from assistant.hearing.models import find_model
+    from assistant.hearing.recognize import PocketSphinxEngine, RecognizerError, VoskEngine
 
     phrases = [s.text for s in assistant.catalogue.sentences] if bias else None
     notice = ""
@@ -104,6 +104,6 @@ def recognizer(assistant: Assistant, engine: str | None = None, model: Path | No
     matcher = assistant.matcher
     kind = PocketSphinxEngine
     if live:
-        from assistant.decoder_process import DecoderProcess as kind
+        from assistant.hearing.decoder_process import DecoderProcess as kind
     engine_ = kind(phrases, second_opinion=lambda text: matcher.match(text).intent is not None)
     return engine_, notice or "PocketSphinx's built-in English model"

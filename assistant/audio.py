@@ -1,4 +1,5 @@
-"""Audio values and files: mono float32 samples with their rate, WAV in and out, tones."""
+"""Audio values and files: mono float32 samples with their rate, WAV in and out, tones; and the
+sound devices by name (hearing's microphone and speaking's output look them up the same way)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import InputError
+from assistant.errors import AudioUnavailable, InputError
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,19 @@ def trim_silence(audio: Audio, level: float = 0.01) -> Audio:
     if not len(loud):
         return Audio(audio.samples[:0], audio.rate)
     return Audio(audio.samples[loud[0]: loud[-1] + 1], audio.rate)
+
+
+def find_device(device: str | int | None, kind: str):
+    """`device` (a sounddevice name or index, digits as an index) checked to exist as an input or
+    output (`kind`); None is the system's default. AudioUnavailable when there is no such device."""
+    import sounddevice as sd
+
+    if device is None:
+        return None
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    try:
+        sd.query_devices(device, kind)
+    except (ValueError, sd.PortAudioError) as exc:
+        raise AudioUnavailable(f"{kind} device {device!r} not found ({exc}); `assistant devices` lists them") from None
+    return device

@@ -43,3 +43,38 @@ class EncoderError(AssistantError):
 class WakeWordError(InputError):
     """A --wake-word that cannot be used: an unknown model, a word PocketSphinx cannot say, a bad
     sensitivity. The voice loop prints it on one line and runs on without a wake word."""
+
+
+class RecognizerError(AssistantError):
+    """An engine or model could not be loaded or failed while decoding."""
+
+
+class ModelError(RecognizerError):
+    """No usable Vosk model: a given folder is not a model, or a download failed.
+
+    `reason` is the cause in a few words ("cannot reach alphacephei.com: timed out"), for the
+    one line setup prints; the message itself also says what to do."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class EchoError(AssistantError):
+    """An echo canceller that cannot start."""
+
+
+class SpeechUnavailable(AssistantError):
+    """No text-to-speech engine could be started or it failed twice in a row."""
+
+
+class VoiceFileError(InputError):
+    """--voice names something that is not a usable Piper voice (.onnx with its .onnx.json)."""
+
+
+class AudioUnavailable(AssistantError):
+    """No usable output device (or input device)."""
+
+
+class VoiceDownloadError(AssistantError):
+    """A Piper voice could not be listed or downloaded."""

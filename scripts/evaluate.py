@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.app import build  # noqa: E402
-from assistant.matcher import MatchSettings  # noqa: E402
+from assistant.understanding.matcher import MatchSettings  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEV = DATA / "dev.tsv"

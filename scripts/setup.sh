@@ -34,5 +34,5 @@ fi
 # $ASSISTANT_VOSK_MODEL, Vosk's folders) or when ASSISTANT_NO_MODEL_FETCH=1. Offline, or on any
 # failure, one line and the assistant uses PocketSphinx; setup still succeeds. Nothing is kept
 # from a failed attempt. The assistant itself never uses the network at run time.
-.venv/bin/python -m assistant.models --setup || [ $? -ne 130 ] || exit 130
+.venv/bin/python -m assistant.cli.model --setup || [ $? -ne 130 ] || exit 130
 echo "setup: ready (.venv/bin/assistant)"

@@ -38,7 +38,7 @@ CHATTER = (  # no intent words, so the babble cannot vote
 
 @lru_cache(maxsize=1)
 def _joe():
-    from assistant import piper_tts
+    from assistant.speaking import piper_tts
 
     return piper_tts.load(piper_tts.bundled())
 
@@ -106,7 +106,7 @@ def word_accuracy(said: list[str], heard: list[str]) -> float:
     """1 - word error rate over all lines (words normalised as the matcher does), floored at 0."""
     from rapidfuzz.distance import Levenshtein
 
-    from assistant.normalize import normalize
+    from assistant.understanding.normalize import normalize
 
     errors = words = 0
     for ref, hyp in zip(said, heard):

@@ -43,18 +43,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.app import INTENTS_DIR  # noqa: E402
-from assistant.encoder import MiniLMEncoder  # noqa: E402
-from assistant.intents import load_catalogue  # noqa: E402
-from assistant.lexical import WordModel  # noqa: E402
-from assistant.matcher import Matcher  # noqa: E402
-from assistant.normalize import normalize  # noqa: E402
-from assistant.safety import NET  # noqa: E402
 from evaluate import DATA, FINAL, OOS, SAFETY_SETS, read_tsv  # noqa: E402  (scripts/, beside this file)
+
+from assistant.app import INTENTS_DIR  # noqa: E402
+from assistant.understanding.encoder import MiniLMEncoder  # noqa: E402
+from assistant.understanding.intents import load_catalogue  # noqa: E402
+from assistant.understanding.lexical import WordModel  # noqa: E402
+from assistant.understanding.matcher import Matcher  # noqa: E402
+from assistant.understanding.normalize import normalize  # noqa: E402
+from assistant.understanding.safety import NET  # noqa: E402
 
 HIDDEN = 256  # units in the hidden layer of each member
 MEMBERS = 3  # nets trained from different seeds; their logits are averaged
-LEX_SHARE = 0.5  # the word model's share of the final logit (assistant/lexical.py); the nets have the rest
+LEX_SHARE = 0.5  # the word model's share of the final logit (assistant/understanding/lexical.py); the nets have the rest
 LEX_C = 30.0  # inverse L2 strength of the word model's logistic regression
 LEX_MIN_DF = 2  # a word or word pair enters the vocabulary when at least this many training rows hold it
 SEED = 0
@@ -109,7 +110,7 @@ def held_out() -> set[str]:
 
 class Ensemble:
     """MEMBERS one-hidden-layer nets over the embedding, stored as one wider net whose output is their
-    mean logit, and the word model (assistant/lexical.py), whose logit has LEX_SHARE of the final one."""
+    mean logit, and the word model (assistant/understanding/lexical.py), whose logit has LEX_SHARE of the final one."""
 
     def __init__(self) -> None:
         self.members = []
@@ -139,7 +140,7 @@ class Ensemble:
         return 1 / (1 + np.exp(-((1 - LEX_SHARE) * logits + LEX_SHARE * lex)))
 
     def check(self, texts: list[str]) -> float:
-        """The largest gap between scikit-learn's word logits and assistant/lexical.py's on these texts."""
+        """The largest gap between scikit-learn's word logits and assistant/understanding/lexical.py's on these texts."""
         w = self.weights()
         ours = WordModel.from_arrays(w["lex_vocab"], w["lex_idf"], w["lex_coef"], w["lex_b"]).logits(texts)
         return float(np.max(np.abs(ours - self.words.decision_function(self.vectorizer.transform(texts)))))
@@ -282,7 +283,7 @@ def main() -> int:
     model = Ensemble().fit(x, y, texts)
     gap = model.check(texts[:2000])
     if gap > 1e-3:
-        print(f"train_safety: assistant/lexical.py disagrees with scikit-learn by {gap:.2g} in a logit; not written",
+        print(f"train_safety: assistant/understanding/lexical.py disagrees with scikit-learn by {gap:.2g} in a logit; not written",
               file=sys.stderr)
         return 1
     np.savez_compressed(NET, **model.weights(), sure=np.float32(sure), unsure=np.float32(unsure),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.app import Assistant, build
-from assistant.dialogue import DialogueSettings
+from assistant.dialogue.session import DialogueSettings
 from assistant.messages import IntentMatch, Reply
 
 ROOT = Path(__file__).resolve().parent.parent

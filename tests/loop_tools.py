@@ -36,7 +36,7 @@ class SpokenMic:
     then silence. It injects no fault; subclasses do."""
 
     def __init__(self, *pcm: np.ndarray) -> None:
-        from assistant.capture import CaptureSettings
+        from assistant.hearing.capture import CaptureSettings
 
         self.settings = CaptureSettings()
         audio = np.concatenate([np.zeros(8000, np.int16)] + [np.concatenate([p, np.zeros(32000, np.int16)])

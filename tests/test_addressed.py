@@ -1,9 +1,9 @@
 """Addressed speech: what the loop answers in a room where two people also talk to each other
-(assistant/addressed.py), on the clock it is given, and on the held-out half of the room sets."""
+(assistant/room/addressed.py), on the clock it is given, and on the held-out half of the room sets."""
 
 from __future__ import annotations
 
-from assistant.addressed import CONTROL, SAFETY_INTENTS, AddressSettings, Addressing
+from assistant.room.addressed import CONTROL, SAFETY_INTENTS, Addressing, AddressSettings
 from tests.conftest import DATA, read_tsv
 
 

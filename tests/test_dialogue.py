@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.content import strip_pauses
-from assistant.dialogue import RATE_LIMITS, DialogueSettings
+from assistant.dialogue.content import strip_pauses
+from assistant.dialogue.session import RATE_LIMITS, DialogueSettings
 from tests.conftest import run_test
 
 
@@ -49,7 +49,7 @@ def test_step_three_then_next_goes_to_step_four_and_repeat_says_it_again(app):
 
 
 def test_every_step_can_be_asked_by_digit_word_and_ordinal(app):
-    from assistant.normalize import number_words, ordinal_words
+    from assistant.understanding.normalize import number_words, ordinal_words
     for n in range(1, 14):
         for said in (f"explain step {n}", f"explain step {number_words(n)}", f"what is the {ordinal_words(n)} step"):
             (m, reply), = run_test(app, [said], ["explain_step"])

@@ -1,4 +1,4 @@
-"""The echo canceller (assistant/echo.py) on real speech: the Piper voice as the assistant's
+"""The echo canceller (assistant/hearing/echo.py) on real speech: the Piper voice as the assistant's
 reply, coming back 40 ms later at -6 dB with room noise, and a person talking over it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.audio import resample
-from assistant.echo import EchoError, EchoFilter, Reference, make_canceller
+from assistant.hearing.echo import EchoError, EchoFilter, Reference, make_canceller
 from tests.loop_tools import piper_pcm
 
 RATE = 16000
@@ -111,7 +111,7 @@ def test_a_microphone_whose_callbacks_jitter_still_has_its_echo_taken_out(reply)
     typical, up to 17); blocks are stamped by their sample count, so the canceller is handed an
     unbroken reference. With each block's own stamp it got one spliced every frame or two, and
     took out 4 dB instead of 22."""
-    from assistant.capture import Microphone
+    from assistant.hearing.capture import Microphone
 
     mic_pcm = _room(reply)
     reference = Reference()
@@ -152,7 +152,7 @@ def test_stamps_that_drift_from_the_sample_count_never_move_the_echo(ppm):
     their fitted rate, by 16 ms in 5 minutes. Each of those left speexdsp's canceller 5-9 dB
     instead of 24. After 5 minutes of such stamps neither clock has jumped, and neither has
     moved against its sample count by as much as 10 microseconds."""
-    from assistant.capture import Microphone
+    from assistant.hearing.capture import Microphone
 
     rng = np.random.default_rng(2)
     reference, mic = Reference(), Microphone()  # not opened: blocks handed over as the callbacks would
@@ -175,7 +175,7 @@ def test_stamps_that_drift_from_the_sample_count_never_move_the_echo(ppm):
 
 
 def test_a_gap_in_the_stamps_starts_the_clock_again_and_one_late_callback_does_not():
-    from assistant.sampleclock import SampleClock
+    from assistant.hearing.sampleclock import SampleClock
 
     clock, rng = SampleClock(), np.random.default_rng(4)
     at = 10.0
@@ -193,7 +193,7 @@ def test_an_unknown_canceller_is_one_line_naming_the_choices():
 
 
 def test_a_canceller_that_cannot_start_is_one_warning_and_listening_goes_on(monkeypatch, capsys):
-    from assistant import cli_voice
+    from assistant.cli import voice as cli_voice
 
     def broken(name: str):
         raise EchoError("echo canceller webrtc: pywebrtc-audio is not installed (no module); run `make setup`")

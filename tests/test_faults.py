@@ -7,8 +7,9 @@ import io
 import json
 import time
 
-from assistant.playback import AudioUnavailable
-from assistant.voice import Events, VoiceLoop
+from assistant.room.events import Events
+from assistant.room.loop import VoiceLoop
+from assistant.speaking.playback import AudioUnavailable
 from tests.loop_tools import SpokenMic, espeak_pcm, run_until
 from tests.pulse import serving
 
@@ -34,7 +35,7 @@ class CrashesOnce:
 
 
 def test_recognizer_that_raises_gets_an_apology_and_the_next_utterance_is_heard(app, tmp_path, caplog):
-    from assistant.recognize import PocketSphinxEngine
+    from assistant.hearing.recognize import PocketSphinxEngine
 
     speech = espeak_pcm("i need a break", tmp_path)
     engine = CrashesOnce(PocketSphinxEngine([s.text for s in app.catalogue.sentences]))
@@ -62,8 +63,9 @@ class VanishedOutput:
 
 
 def test_output_device_failing_while_speaking_prints_the_reply_instead(app):
-    from assistant.speaker import Speaker
-    from assistant.speech import Pyttsx3Renderer, VoiceSettings
+    from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
 
     renderer = Pyttsx3Renderer()
     speaker = Speaker(renderer, VanishedOutput(), VoiceSettings(), app.content)
@@ -81,7 +83,7 @@ def test_output_device_failing_while_speaking_prints_the_reply_instead(app):
 
 
 def test_audio_dropped_under_load_is_counted_and_reported(tmp_path, app):
-    from assistant.capture import CaptureSettings, Microphone
+    from assistant.hearing.capture import CaptureSettings, Microphone
 
     with serving(tmp_path):
         mic = Microphone(CaptureSettings(input_device="pulse", queue_seconds=0.3))

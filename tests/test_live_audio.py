@@ -7,10 +7,12 @@ import time
 
 import pytest
 
-from assistant.playback import SoundDevicePlayer
-from assistant.speaker import Speaker
-from assistant.piper_tts import PiperRenderer
-from assistant.speech import Pyttsx3Renderer, VoiceSettings, opening, spoken_parts
+from assistant.speaking.layout import opening, spoken_parts
+from assistant.speaking.piper_tts import PiperRenderer
+from assistant.speaking.playback import SoundDevicePlayer
+from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+from assistant.speaking.renderer import VoiceSettings
+from assistant.speaking.speaker import Speaker
 from tests.audio_tools import onsets, sounding_seconds
 from tests.conftest import run_cli
 from tests.pulse import Recorder, serving

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.normalize import normalize, numbers_in
+from assistant.understanding.normalize import normalize, numbers_in
 from tests.conftest import SHARED, dev_rows, evaluate, read_tsv
 
 MIN_TOP1_TUNE = 0.97  # on the half the intents were tuned on
@@ -205,8 +205,8 @@ def test_parts_of_a_phrase_too_far_apart_or_in_the_wrong_order_do_not_trigger_it
 
 
 def test_an_intent_known_only_by_gapped_phrases_is_still_triggered(tmp_path):
-    from assistant.intents import load_catalogue
-    from assistant.matcher import Matcher
+    from assistant.understanding.intents import load_catalogue
+    from assistant.understanding.matcher import Matcher
 
     (tmp_path / "a.yaml").write_text('language: en\nintents:\n  take_break:\n    sentences:\n'
                                      '      - "i need a break"\n    phrases:\n      - "(too|so) ... flooded"\n')

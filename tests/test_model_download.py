@@ -20,10 +20,20 @@ from pathlib import Path
 
 import pytest
 
-from assistant import models
-from assistant.models import (CONNECT_TIMEOUT, DEFAULT_MODEL, ENV_MODEL, ENV_NO_FETCH, ENV_URL, ModelError,
-                              download, find_model, is_model)
-from assistant.recognize import RecognizerError
+from assistant.cli import model as cli_model
+from assistant.errors import ModelError, RecognizerError
+from assistant.hearing import model_download as net
+from assistant.hearing import models
+from assistant.hearing.model_download import download
+from assistant.hearing.models import (
+    CONNECT_TIMEOUT,
+    DEFAULT_MODEL,
+    ENV_MODEL,
+    ENV_NO_FETCH,
+    ENV_URL,
+    find_model,
+    is_model,
+)
 from tests.conftest import ROOT, run_cli
 
 NAME = "vosk-model-small-ko-test"  # the Korean model, zipped under this name
@@ -202,9 +212,9 @@ def test_the_site_comes_from_the_environment_when_not_given(site, tmp_path, monk
 
 
 def test_the_default_site_is_vosks():
-    assert models.site_url(None, env={}) == "https://alphacephei.com/vosk/models/"
-    assert models.site_url(None, env={ENV_URL: "http://mirror/vosk"}) == "http://mirror/vosk/"
-    assert models.site_url("http://given/", env={ENV_URL: "http://mirror/vosk"}) == "http://given/"
+    assert net.site_url(None, env={}) == "https://alphacephei.com/vosk/models/"
+    assert net.site_url(None, env={ENV_URL: "http://mirror/vosk"}) == "http://mirror/vosk/"
+    assert net.site_url("http://given/", env={ENV_URL: "http://mirror/vosk"}) == "http://given/"
 
 
 def test_a_folder_in_the_way_is_not_overwritten(tmp_path, site):
@@ -222,13 +232,12 @@ def test_a_name_that_is_not_a_model_name_is_refused(tmp_path, name):
 
 
 def test_list_models_reads_the_list(site):
-    assert models.list_models(site.url) == [NAME, BROKEN, MISSING, DEFAULT_MODEL, DAMAGED]
-    assert "cannot reach 127.0.0.1:1" in _one_line_error(lambda: models.list_models(UNREACHABLE))
+    assert net.list_models(site.url) == [NAME, BROKEN, MISSING, DEFAULT_MODEL, DAMAGED]
+    assert "cannot reach 127.0.0.1:1" in _one_line_error(lambda: net.list_models(UNREACHABLE))
 
 
 # -- checksums ----------------------------------------------------------------------------------
 def test_the_zip_is_checked_against_the_lists_md5(downloaded, site):
-    from assistant import download as net
 
     _, dest, _, _ = downloaded
     entry = next(e for e in json.loads((site.root / "model-list.json").read_text()) if e["name"] == NAME)
@@ -248,7 +257,7 @@ def test_a_zip_that_fails_the_lists_md5_is_refused_and_nothing_kept(site, tmp_pa
 
 def test_the_default_model_is_checked_against_its_pinned_sha256(site, tmp_path):
     """The site's list agrees with the zip it serves (md5 and size); only the sha256 pinned in
-    assistant/models.py tells it from the published vosk-model-small-en-us-0.15.zip."""
+    assistant/hearing/models.py tells it from the published vosk-model-small-en-us-0.15.zip."""
     size, sha = models.PINNED_ZIPS[DEFAULT_MODEL]
     assert size == 41_205_931 and len(sha) == 64
     with pytest.raises(ModelError) as err:
@@ -274,9 +283,9 @@ def setup_env(tmp_path: Path, **extra: str) -> dict:
 
 
 def run_setup_fetch(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
-    """`python -m assistant.models --setup` as scripts/setup.sh runs it, with --dest a temp folder."""
+    """`python -m assistant.cli.model --setup` as scripts/setup.sh runs it, with --dest a temp folder."""
     started = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "assistant.models", "--setup", *args], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "assistant.cli.model", "--setup", *args], capture_output=True,
                        timeout=120, env=env or setup_env(tmp_path), cwd=ROOT)
     return r, time.monotonic() - started
 
@@ -365,7 +374,6 @@ def test_a_dns_lookup_that_hangs_gives_up_after_the_connect_timeout(tmp_path, mo
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         return real(host, *args, **kwargs)
 
-    from assistant import download as net
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging)
     monkeypatch.setattr(net, "CONNECT_TIMEOUT", 1.0)  # the real 4 s is timed by the silent host's test
@@ -374,7 +382,7 @@ def test_a_dns_lookup_that_hangs_gives_up_after_the_connect_timeout(tmp_path, mo
     out = io.StringIO()
     started = time.monotonic()
     try:
-        code = models.setup_fetch(DEFAULT_MODEL, tmp_path / "models", "http://vosk.invalid/vosk/", env={},
+        code = cli_model.setup_fetch(DEFAULT_MODEL, tmp_path / "models", "http://vosk.invalid/vosk/", env={},
                                   cache_dirs=[], out=out)
     finally:
         released.set()
@@ -427,7 +435,7 @@ def test_a_model_that_is_not_english_does_not_stop_the_fetch(tmp_path):
     dest = tmp_path / "models"
     make_model(dest / "vosk-model-small-ko-0.22")
     out = io.StringIO()
-    assert models.setup_fetch(DEFAULT_MODEL, dest, UNREACHABLE, env={}, cache_dirs=[], out=out) == 0
+    assert cli_model.setup_fetch(DEFAULT_MODEL, dest, UNREACHABLE, env={}, cache_dirs=[], out=out) == 0
     assert out.getvalue() == SETUP_FAILED.format("cannot reach 127.0.0.1:1: Connection refused") + "\n"
     assert sorted(p.name for p in dest.iterdir()) == ["vosk-model-small-ko-0.22"]
 

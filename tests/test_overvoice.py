@@ -1,10 +1,10 @@
-"""What is acted on of what is heard while the assistant speaks (assistant/overvoice.py). The
+"""What is acted on of what is heard while the assistant speaks (assistant/room/overvoice.py). The
 hypotheses below are what PocketSphinx made of the room bench's audio (scripts/bench --only room):
 a person's "stop" said over a step being read, and the residue of its own voice."""
 
 from __future__ import annotations
 
-from assistant.overvoice import LoopSettings, OverItsVoice
+from assistant.room.overvoice import LoopSettings, OverItsVoice
 
 
 def over(kept: float, saying: str = "step three fighting fair every couple disagrees") -> OverItsVoice:

@@ -10,10 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from assistant import piper_tts
 from assistant.audio import read_wav
-from assistant.piper_tts import PiperRenderer, VoiceFileError, pieces
-from assistant.speech import SpeechUnavailable, VoiceSettings, engine_for, open_renderer
+from assistant.errors import SpeechUnavailable
+from assistant.speaking import piper_tts
+from assistant.speaking.piper_tts import PiperRenderer, VoiceFileError, pieces
+from assistant.speaking.renderer import VoiceSettings
+from assistant.speaking.speech import engine_for, open_renderer
 from tests.audio_tools import sounding_seconds
 from tests.conftest import ROOT, run_cli
 
@@ -97,8 +99,8 @@ def test_a_line_said_twice_is_rendered_once(joe):
 
 
 def test_reply_openings_are_rendered_ahead_so_a_reply_starts_without_rendering(app):
-    from assistant.speaker import Speaker, openings
-    from assistant.speech import opening, spoken_parts
+    from assistant.speaking.layout import opening, spoken_parts
+    from assistant.speaking.speaker import Speaker, openings
 
     renderer = PiperRenderer()
     try:
@@ -126,9 +128,10 @@ def test_a_long_unpunctuated_text_is_rendered_in_bounded_pieces(joe):
 
 def test_piper_speech_is_understood_better_than_espeak(app, joe):
     """A proxy for how human the voice is: PocketSphinx's free-form model on both engines' renders."""
-    from assistant.recognize import PocketSphinxEngine, transcribe
-    from assistant.speech import Pyttsx3Renderer
     from speech_material import word_accuracy
+
+    from assistant.hearing.recognize import PocketSphinxEngine, transcribe
+    from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
 
     lines = ["Take a slow breath in through your nose.", "You are not in trouble, and you are not alone.",
              "Let's slow down and take a short break together.", "Say what you feel, not what they did wrong.",
@@ -152,7 +155,7 @@ def test_natural_speech_in_babble_is_mostly_understood(app):
 
     from assistant.app import recognizer
     from assistant.audio import Audio
-    from assistant.recognize import transcribe
+    from assistant.hearing.recognize import transcribe
 
     engine, _ = recognizer(app, "pocketsphinx")
     said = [("joe", "i need a break", "take_break"), ("joe-slow", "explain step three", "explain_step"),

@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from assistant.encoder import cache_dir
+from assistant.understanding.encoder import cache_dir
 from tests.conftest import ROOT
 from tests.pulse import PulseServer
 

@@ -31,14 +31,14 @@ from hypothesis import strategies as st
 
 from assistant.app import Paths, build, check
 from assistant.audio import Audio, read_wav, resample
-from assistant.cli_voice import MAX_FILE_SECONDS
-from assistant.content import strip_pauses
-from assistant.dialogue import RATE_LIMITS
+from assistant.cli.voice import MAX_FILE_SECONDS
+from assistant.dialogue.content import strip_pauses
+from assistant.dialogue.session import RATE_LIMITS
 from assistant.errors import AssistantError, InputError
-from assistant.intents import load_catalogue
 from assistant.messages import Reply
-from assistant.normalize import MAX_CHARS, normalize
-from assistant.safety import SAFETY_CHECK
+from assistant.understanding.intents import load_catalogue
+from assistant.understanding.normalize import MAX_CHARS, normalize
+from assistant.understanding.safety import SAFETY_CHECK
 from tests.conftest import ROOT, run_cli
 
 # -- any unicode ---------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_any_unicode_session_is_answered_without_crashing(app, data):
     utterances = data.draw(st.lists(said, min_size=1, max_size=8), label="utterances")
     known = set(app.catalogue.intents) | {SAFETY_CHECK}  # the safety net's one question is an outcome too
     failures = _Failures()
-    logger = logging.getLogger("assistant.dialogue")
+    logger = logging.getLogger("assistant.dialogue.session")
     logger.addHandler(failures)
     try:
         dialogue = app.dialogue()

@@ -1,4 +1,4 @@
-"""The safety stage's word model (assistant/lexical.py) beside the sentence-embedding net."""
+"""The safety stage's word model (assistant/understanding/lexical.py) beside the sentence-embedding net."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import EncoderError
-from assistant.lexical import WordModel, terms
-from assistant.safety import NET, SafetyNet
+from assistant.understanding.lexical import WordModel, terms
+from assistant.understanding.safety import NET, SafetyNet
 
 
 def test_words_and_word_pairs_are_counted_as_scikit_learn_counts_them():

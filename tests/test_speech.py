@@ -8,11 +8,14 @@ import sys
 import numpy as np
 import pytest
 
-from assistant import breathing
 from assistant.audio import read_wav
-from assistant.speaker import Speaker
-from assistant.piper_tts import PiperRenderer
-from assistant.speech import Pyttsx3Renderer, SpeechUnavailable, VoiceSettings, spoken_parts
+from assistant.errors import SpeechUnavailable
+from assistant.speaking import breathing
+from assistant.speaking.layout import spoken_parts
+from assistant.speaking.piper_tts import PiperRenderer
+from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+from assistant.speaking.renderer import VoiceSettings
+from assistant.speaking.speaker import Speaker
 from tests.audio_tools import longest_quiet, onsets, sounding_seconds
 from tests.conftest import ROOT, run_cli
 

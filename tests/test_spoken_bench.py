@@ -8,13 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tests.conftest import evaluate  # scripts/ is on sys.path from here on
-
 from bench.spoken import accuracy, audio, table, workers
 
 from assistant.audio import Audio
-from assistant.recognize import PocketSphinxEngine
+from assistant.hearing.recognize import PocketSphinxEngine
+from tests.conftest import evaluate  # scripts/ is on sys.path from here on
 
 ROWS = [  # (said, intent) that the intent-biased PocketSphinx should mostly get from a clean voice
     ("i need a break", "take_break"),
@@ -183,9 +181,9 @@ def test_measure_in_worker_processes_matches_one_process(app, engines):
     ((Path("/nowhere/vosk-model-small-ko-0.22"), "models/"), "is not English"),
 ])
 def test_vosk_is_reported_when_no_english_model_is_found(app, monkeypatch, found, reason):
-    import assistant.models
+    from assistant.hearing import models
 
-    monkeypatch.setattr(assistant.models, "find_model", lambda explicit, *a, **k: found)
+    monkeypatch.setattr(models, "find_model", lambda explicit, *a, **k: found)
     engines, skipped = workers.default_engines(app)
     assert sorted(engines) == ["pocketsphinx biased", "pocketsphinx free"]
     assert len(skipped) == 1 and skipped[0]["engine"] == "vosk" and reason in skipped[0]["skipped"]

@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from assistant.calls import Calls
-from assistant.content import strip_pauses
-from assistant.dialogue import DialogueSettings
-from assistant.durations import duration_words, minutes_said, remaining_words
-from assistant.timer import ScaledClock, TimeOutTimer
+from assistant.dialogue.content import strip_pauses
+from assistant.dialogue.session import DialogueSettings
+from assistant.dialogue.timer import ScaledClock, TimeOutTimer
+from assistant.room.calls import Calls
+from assistant.understanding.durations import duration_words, minutes_said, remaining_words
 from tests.conftest import ROOT, run_cli
 
 NO_AUDIO = {"PULSE_SERVER": "unix:/nonexistent/pulse"}  # printed, not spoken

@@ -10,12 +10,12 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant import encoder as encoder_module
 from assistant.app import build
-from assistant.content import strip_pauses
-from assistant.encoder import MiniLMEncoder, cached_embeddings
+from assistant.dialogue.content import strip_pauses
 from assistant.errors import EncoderError
 from assistant.messages import IntentMatch
+from assistant.understanding import encoder as encoder_module
+from assistant.understanding.encoder import MiniLMEncoder, cached_embeddings
 from tests.conftest import run_cli, run_test
 
 
@@ -141,7 +141,7 @@ def test_pocketsphinx_offers_its_other_hypotheses(app, tmp_path):
 
     from assistant.app import recognizer
     from assistant.audio import read_wav
-    from assistant.recognize import transcribe
+    from assistant.hearing.recognize import transcribe
 
     wav = tmp_path / "said.wav"
     subprocess.run(["espeak-ng", "-w", str(wav), "help me apologize to my partner"], check=True)

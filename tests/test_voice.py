@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.audio import resample, trim_silence
-from assistant.endpoint import EndpointSettings, Endpointer
+from assistant.hearing.endpoint import Endpointer, EndpointSettings
 from tests.audio_tools import sounding_seconds
 from tests.conftest import ROOT, run_cli
 from tests.loop_tools import SpokenMic, espeak, espeak_pcm, run_until
@@ -320,7 +320,7 @@ class UnpluggedMic(SpokenMic):
         self.opens = 0
 
     def read(self, timeout: float = 0.5):
-        from assistant.playback import AudioUnavailable
+        from assistant.speaking.playback import AudioUnavailable
 
         self.reads += 1
         if self.reads == 1:
@@ -328,7 +328,7 @@ class UnpluggedMic(SpokenMic):
         return super().read(timeout)
 
     def open(self) -> None:
-        from assistant.playback import AudioUnavailable
+        from assistant.speaking.playback import AudioUnavailable
 
         self.opens += 1
         if self.opens == 1:
@@ -338,14 +338,15 @@ class UnpluggedMic(SpokenMic):
 def test_microphone_unplugged_mid_stream_comes_back_and_is_heard(app, tmp_path):
     import io
 
-    from assistant.recognize import PocketSphinxEngine
-    from assistant.voice import Events, VoiceLoop
+    from assistant.hearing.recognize import PocketSphinxEngine
+    from assistant.room.events import Events
+    from assistant.room.loop import VoiceLoop
 
     mic = UnpluggedMic(espeak_pcm("i need a break", tmp_path))
     engine = PocketSphinxEngine([s.text for s in app.catalogue.sentences])
     log = io.StringIO()
     loop = VoiceLoop(mic, engine, app.dialogue(), None, Events(log), say=lambda text: None)
-    loop._reconnect.__func__.__defaults__ = (0.05,)  # retry quickly in the test
+    loop.watch.retry = 0.05  # retry quickly in the test
     events = run_until(loop, log, lambda ev: any("turn" in e for e in ev), timeout=20)
     assert [e.get("event") for e in events[:2]] == ["microphone lost", "microphone back"]
     assert mic.opens == 2
@@ -393,7 +394,7 @@ def test_its_voice_never_runs_dry_while_it_decodes_what_it_hears(devices, app):
     for it. Decoding in-process, the same utterances made its voice run dry."""
     from assistant.app import recognizer
     from assistant.audio import Audio
-    from assistant.playback import SoundDevicePlayer, Timeline
+    from assistant.speaking.playback import SoundDevicePlayer, Timeline
     from tests.loop_tools import piper_pcm
 
     said = piper_pcm("the garden needs watering before the weekend and the film was much longer than i expected")
@@ -427,7 +428,7 @@ def test_its_voice_never_runs_dry_while_it_decodes_what_it_hears(devices, app):
 
 def test_a_decoder_process_that_dies_fails_one_utterance_and_the_next_is_heard(app):
     from assistant.app import recognizer
-    from assistant.recognize import RecognizerError
+    from assistant.hearing.recognize import RecognizerError
     from tests.loop_tools import piper_pcm
 
     said = piper_pcm("i need a break")
@@ -449,7 +450,8 @@ def test_a_short_danger_in_what_the_canceller_took_nearly_all_of_is_its_own_voic
     """Over its voice, an utterance of which the echo canceller kept under 5% of the energy was the
     residue of its own voice: a danger decoded from it ("i hurt her") needs to be a danger phrase of
     four words or more. A person talking over it keeps a third or more of what the microphone hears."""
-    from assistant.voice import Events, VoiceLoop
+    from assistant.room.events import Events
+    from assistant.room.loop import VoiceLoop
 
     loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), say=lambda text: None)
     loop.over.energy = [100.0, 1.0]  # the canceller took 99% of it out
@@ -463,7 +465,9 @@ def test_a_short_danger_in_what_the_canceller_took_nearly_all_of_is_its_own_voic
 
 def test_while_speaking_only_danger_is_heeded_and_never_the_replys_own_echo(app):
     from assistant.messages import Reply
-    from assistant.voice import Events, LoopSettings, VoiceLoop
+    from assistant.room.events import Events
+    from assistant.room.loop import VoiceLoop
+    from assistant.room.overvoice import LoopSettings
 
     loop = VoiceLoop(None, None, app.dialogue(), None, Events(None), settings=LoopSettings(barge_in=False),
                      say=lambda text: None)

@@ -11,9 +11,9 @@ import shutil
 
 import pytest
 
-from assistant import piper_tts, voice_download
-from assistant.voice_download import VoiceDownloadError
 from assistant.audio import read_wav
+from assistant.speaking import piper_tts, voice_download
+from assistant.speaking.voice_download import VoiceDownloadError
 from tests.audio_tools import sounding_seconds
 from tests.conftest import run_cli
 from tests.test_model_download import UNREACHABLE, Site

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from assistant.audio import Audio, read_wav
-from assistant.recognize import RecognizerError, VoskEngine, transcribe
+from assistant.hearing.recognize import RecognizerError, VoskEngine, transcribe
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vosk_ko"
 SENTENCES = json.loads((FIXTURES / "sentences.json").read_text(encoding="utf-8"))
@@ -91,7 +91,7 @@ def test_with_the_grammar_each_sentence_decodes_to_its_phrase(biased, sentence):
 
 def test_partial_text_arrives_while_the_audio_streams_in(biased):
     """accept() reports what was heard so far, before finish()."""
-    from assistant.recognize import to_pcm16
+    from assistant.hearing.recognize import to_pcm16
 
     sentence = next(s for s in IN_GRAMMAR if s["phrase"] == "다시 말해 주세요")
     pcm = to_pcm16(audio(sentence))

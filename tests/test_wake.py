@@ -1,4 +1,4 @@
-"""The optional wake word (assistant/wake.py) on real speech: the Piper voice (four variants of joe,
+"""The optional wake word (assistant/hearing/wake.py) on real speech: the Piper voice (four variants of joe,
 scripts/speech_material.py) says the wake phrase inside a request, and ordinary speech without it,
 fed to each detector in the capture's 30 ms blocks as one stream, as the voice loop will."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import AssistantError, InputError, WakeWordError
-from assistant.wake import BUNDLED, KeyphraseDetector, MicroWakeWordDetector, load_wake_word
+from assistant.hearing.wake import BUNDLED, KeyphraseDetector, MicroWakeWordDetector, load_wake_word
 
 VARIANTS = ("joe", "joe-slow", "joe-quick", "joe-loose")
 PHRASE = "okay assistant"  # the custom keyphrase the bench recommends (BENCHMARKS.md, "Wake word")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ContentFileError, IntentFileError
-from assistant.intents import load_catalogue
+from assistant.understanding.intents import load_catalogue
 from tests.conftest import ROOT, run_cli
 
 GOOD = """\
@@ -128,7 +128,7 @@ def test_bad_guide_is_named_with_its_line(tmp_path, edit, words):
     intents, content = _copy_data(tmp_path)
     guide = content / "guide.yaml"
     guide.write_text(edit(guide.read_text()))
-    from assistant.content import load_content
+    from assistant.dialogue.content import load_content
     with pytest.raises(ContentFileError) as exc:
         load_content(content)
     assert str(exc.value).startswith(f"{guide}:"), exc.value
@@ -140,7 +140,7 @@ def test_unknown_pause_mark_is_rejected(tmp_path):
     dialogue = content / "dialogue.yaml"
     text = dialogue.read_text()
     dialogue.write_text(text.replace("responses:", "responses:\n  extra_line: \"Wait [pawse 2] here\"", 1))
-    from assistant.content import load_content
+    from assistant.dialogue.content import load_content
     with pytest.raises(ContentFileError, match=r"dialogue\.yaml:2: .*'\[pawse 2\]' is not a pause mark"):
         load_content(content)
 
@@ -154,7 +154,7 @@ def test_a_reply_to_stop_that_would_stop_itself_is_rejected_with_its_line(tmp_pa
     at = next(i for i, line in enumerate(lines) if line.startswith("  stop:"))
     lines[at] = '  stop: "Okay. I\'ve stopped."'
     dialogue.write_text("\n".join(lines) + "\n")
-    from assistant.content import load_content
+    from assistant.dialogue.content import load_content
     with pytest.raises(ContentFileError, match=rf"dialogue\.yaml:{at + 1}: response 'stop' says 'stop'"):
         load_content(content)
     result = run_cli("ask", "stop", "--intents", str(intents), "--content", str(content))

@@ -35,10 +35,25 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench import ROOT, alternatives, engines, matching, plot, safety, soak, speech, spoken, timeouts, tts, understanding, voice, wake, room  # noqa: E402
-from bench.common import Run, machine, progress_printer  # noqa: E402
-
 from assistant.app import build  # noqa: E402
+from bench import (  # noqa: E402
+    ROOT,
+    alternatives,
+    engines,
+    matching,
+    plot,
+    room,
+    safety,
+    soak,
+    speech,
+    spoken,
+    timeouts,
+    tts,
+    understanding,
+    voice,
+    wake,
+)
+from bench.common import Run, machine, progress_printer  # noqa: E402
 
 EVERY_FIGURE = ("Every figure below comes from that run, except in a section marked with its own `--only` run; "
                 "rerun the command to refresh this file.")

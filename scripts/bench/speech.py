@@ -6,8 +6,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from assistant.speaker import Speaker
-from assistant.speech import Pyttsx3Renderer, VoiceSettings
+from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+from assistant.speaking.renderer import VoiceSettings
+from assistant.speaking.speaker import Speaker
 
 from .common import Run, null_sinks, percentile
 
@@ -62,7 +63,7 @@ def section(run: Run) -> list[str]:
 def live_rows(run: Run, Recorder, onsets) -> list[str]:
     """Through the null sink: a breathing session's cue onsets as recorded, time to first audio of a
     reply (as measured by Speaker and as recorded) and how long sound goes on after stop()."""
-    from assistant.playback import SoundDevicePlayer
+    from assistant.speaking.playback import SoundDevicePlayer
 
     quick, progress = run.quick, run.progress
     renderer = Pyttsx3Renderer()

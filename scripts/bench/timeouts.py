@@ -25,7 +25,7 @@ def section(run: Run) -> list[str]:
         return ["## Time-out: the return prompt on time", "", "No sound was recorded.", ""]
     return ["## Time-out: the return prompt on time", "",
             f"{len(late)} one-minute time-outs on a clock running {SPEED:g} times real time (so one lasts a "
-            "second), each called back through the shipped path (`assistant/calls.py`: the timer's thread wakes, "
+            "second), each called back through the shipped path (`assistant/room/calls.py`: the timer's thread wakes, "
             "the dialogue chooses the words, a soft chime, then the return prompt spoken by the default Piper "
             "voice) into a PulseAudio null sink whose monitor is recorded. Error = real time from when the "
             "time-out was due to the sound recorded (PulseAudio's output and capture latency included). The "
@@ -40,12 +40,13 @@ def section(run: Run) -> list[str]:
 
 def firing_errors(run: Run, n: int) -> tuple[list[float], list[float], list[float]]:
     """ms from due to first sound, to the first word after the chime, and to the call being handed on."""
-    from assistant.calls import CHIME, Calls
-    from assistant.dialogue import DialogueSettings
-    from assistant.playback import SoundDevicePlayer
-    from assistant.speaker import Speaker
-    from assistant.speech import VoiceSettings, open_renderer
-    from assistant.timer import ScaledClock
+    from assistant.dialogue.session import DialogueSettings
+    from assistant.dialogue.timer import ScaledClock
+    from assistant.room.calls import CHIME, Calls
+    from assistant.speaking.playback import SoundDevicePlayer
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
+    from assistant.speaking.speech import open_renderer
     from tests.pulse import Recorder
 
     chime_s = max(at + seconds for _, at, seconds in CHIME)

@@ -13,8 +13,9 @@ import time
 import numpy as np
 
 from assistant.audio import Audio, resample
-from assistant.piper_tts import PiperRenderer
-from assistant.speech import Pyttsx3Renderer, spoken_parts
+from assistant.speaking.layout import spoken_parts
+from assistant.speaking.piper_tts import PiperRenderer
+from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
 
 from . import ROOT
 from .common import Run, null_sinks, percentile
@@ -35,7 +36,7 @@ def content_lines(app, n: int) -> list[str]:
 def section(run: Run) -> list[str]:
     from speech_material import word_accuracy
 
-    from assistant.recognize import PocketSphinxEngine, transcribe
+    from assistant.hearing.recognize import PocketSphinxEngine, transcribe
 
     lines = content_lines(run.app, 10 if run.quick else 30)
     listener = PocketSphinxEngine(None)  # free-form English: a proxy for a person hearing it cold
@@ -75,8 +76,8 @@ def section(run: Run) -> list[str]:
 
 
 def cue_timing(run: Run, renderer, name: str) -> str:
-    from assistant.speaker import Speaker
-    from assistant.speech import VoiceSettings
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
     from tests.audio_tools import onsets
 
     timeline, cues = Speaker(renderer, None, VoiceSettings(), run.app.content).breathing_timeline("box", 2, True)
@@ -101,9 +102,9 @@ def first_sound(run: Run, texts: list[str]) -> list[str]:
     """Reply decided (Speaker.say called) to the first sound recorded from the null sink's
     monitor, per engine, over real replies: cold (each first part rendered when the reply is
     decided) and as the assistant runs (its reply openings warmed in the background first)."""
-    from assistant.playback import SoundDevicePlayer
-    from assistant.speaker import Speaker
-    from assistant.speech import VoiceSettings
+    from assistant.speaking.playback import SoundDevicePlayer
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
     from tests.pulse import Recorder
 
     rows = []
@@ -146,7 +147,8 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 t = time.perf_counter()
 from assistant.app import build, recognizer
-from assistant.speech import VoiceSettings, open_renderer
+from assistant.speaking.renderer import VoiceSettings
+from assistant.speaking.speech import open_renderer
 def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
 app = build()

@@ -58,12 +58,15 @@ def spoken_turns(run: Run, server, phrases: list[str]) -> tuple[list[dict], list
     into the "spk" sink; returns the loop's turn events and, per phrase, ms from the end of the
     phrase to the first sound recorded from "spk"."""
     from assistant.audio import trim_silence, write_wav
-    from assistant.capture import CaptureSettings, Microphone
-    from assistant.playback import SoundDevicePlayer
-    from assistant.recognize import PocketSphinxEngine
-    from assistant.speaker import Speaker
-    from assistant.speech import Pyttsx3Renderer, VoiceSettings
-    from assistant.voice import Events, LoopSettings, VoiceLoop
+    from assistant.hearing.capture import CaptureSettings, Microphone
+    from assistant.hearing.recognize import PocketSphinxEngine
+    from assistant.room.events import Events
+    from assistant.room.loop import VoiceLoop
+    from assistant.room.overvoice import LoopSettings
+    from assistant.speaking.playback import SoundDevicePlayer
+    from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
     from tests.pulse import Recorder
 
     app = run.app

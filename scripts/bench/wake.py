@@ -1,4 +1,4 @@
-"""Wake word: how often each detector of assistant/wake.py hears its phrase, how often it wakes on
+"""Wake word: how often each detector of assistant/hearing/wake.py hears its phrase, how often it wakes on
 chatter that does not contain it, and what it costs.
 
 Per detector (the bundled microWakeWord models hey_jarvis and okay_nabu, and two phrases spotted
@@ -27,7 +27,6 @@ import sys
 import time
 
 import numpy as np
-
 from evaluate import DATA, OOS, read_tsv
 
 from . import ROOT
@@ -49,9 +48,9 @@ FRAME = 480
 
 def say(text: str, voice: str):
     """`text` in `voice` at 16 kHz, scaled to LEVEL over its active frames; cached on disk."""
-    from .spoken.audio import active_power, render
-
     from assistant.audio import Audio, resample
+
+    from .spoken.audio import active_power, render
 
     audio = resample(render(text, voice, 150, cache=CACHE), RATE)
     power = active_power(audio.samples, RATE)
@@ -92,9 +91,9 @@ def chatter(minutes: float, progress=None) -> tuple[np.ndarray, list[str]]:
 def positives(spec: str, n: int, snr: float | None) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """One stream of `n` requests starting with the wake phrase, each after a chatter sentence in the
     same voice; and each phrase's window (first sample, last sample + 0.5 s) where it counts as heard."""
-    from .spoken.audio import add_noise
-
     from assistant.audio import Audio
+
+    from .spoken.audio import add_noise
 
     leads = [t for t in chatter_texts() if len(t.split()) >= 5][:n]
     parts, windows, at = [], [], 0
@@ -115,9 +114,9 @@ def positives(spec: str, n: int, snr: float | None) -> tuple[np.ndarray, list[tu
 
 def noisy(stream: np.ndarray, minutes: float, snr: float = 10.0) -> np.ndarray:
     """The first `minutes` of the chatter with babble at `snr` dB, mixed 30 s at a time."""
-    from .spoken.audio import add_noise
-
     from assistant.audio import Audio
+
+    from .spoken.audio import add_noise
 
     step, out = 30 * RATE, []
     for k, i in enumerate(range(0, min(len(stream), int(minutes * 60 * RATE)), step)):
@@ -136,7 +135,7 @@ def fires(detector, pcm: np.ndarray) -> list[int]:
 
 
 def measure(spec: str, quick: bool, stream: np.ndarray, in_noise: np.ndarray, progress=None) -> dict:
-    from assistant.wake import load_wake_word
+    from assistant.hearing.wake import load_wake_word
 
     n = 16 if quick else 32
     t = time.perf_counter()
@@ -185,7 +184,7 @@ def section(run: Run) -> list[str]:
         results[spec] = measure(spec, run.quick, stream, in_noise, run.progress)
     best = recommend(results, hours, noise_hours)
     lines = ["## Wake word (optional)", "",
-             "Each detector of `assistant/wake.py` at its default sensitivity (0.5): the microWakeWord models with "
+             "Each detector of `assistant/hearing/wake.py` at its default sensitivity (0.5): the microWakeWord models with "
              "their own probability cut-offs, the phrases spotted by PocketSphinx's keyphrase search at 1e-4 per "
              "phone. Heard: the wake phrase said at the start of a short request (\"Hey Jarvis, I need a break.\"), "
              "each after a sentence of chatter in the same voice, by four Piper variants of joe and four espeak-ng "

@@ -43,13 +43,12 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench/soak`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
+from assistant.app import build  # noqa: E402
 from bench import ROOT  # noqa: E402
 from bench.common import progress_printer  # noqa: E402
 from bench.soak import write_section  # noqa: E402
 from bench.soak.paths import run_audio, run_text  # noqa: E402
 from bench.soak.report import report  # noqa: E402
-
-from assistant.app import build  # noqa: E402
 
 
 class CountingHandler(logging.Handler):

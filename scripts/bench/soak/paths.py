@@ -13,12 +13,11 @@ from evaluate import OOS, dev_rows, read_tsv
 
 from assistant.app import recognizer
 from assistant.audio import read_wav, resample, write_wav
-from assistant.normalize import number_words
-from assistant.recognize import RATE, transcribe
+from assistant.hearing.recognize import RATE, transcribe
+from assistant.understanding.normalize import number_words
 
 from ..spoken.audio import render
 from .memory import Sample, Sampler
-
 
 # Spoken on the audio path: commands PocketSphinx hears on espeak-ng speech, a goodbye that ends the
 # session ("goodbye" alone is mostly heard as "what was i"), and two CLINC150 out-of-scope queries
@@ -118,8 +117,9 @@ def render_reply(speaker, reply, rate: float, turn: int) -> None:
 
 
 def run_audio(app, turns: int, every: int, tts_every: int, warm: int, progress) -> Phase:
-    from assistant.speaker import Speaker
-    from assistant.speech import Pyttsx3Renderer, VoiceSettings
+    from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+    from assistant.speaking.renderer import VoiceSettings
+    from assistant.speaking.speaker import Speaker
 
     phrases = AUDIO_PHRASES
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:

@@ -11,8 +11,8 @@ from evaluate import dev_rows
 
 from ..common import Run
 from .accuracy import QUICK_VOICES, SNRS, VOICES, quick_rows
-from .workers import measure
 from .table import markdown_table
+from .workers import measure
 
 
 def section(run: Run) -> list[str]:

@@ -35,11 +35,12 @@ from pathlib import Path
 if not __package__:  # run as `scripts/bench/spoken`: import the bench package, not this folder's files
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
+from evaluate import dev_rows  # noqa: E402
+
 from bench.common import progress_printer  # noqa: E402
 from bench.spoken.accuracy import VOICES, quick_rows, snr_label  # noqa: E402
-from bench.spoken.workers import measure  # noqa: E402
 from bench.spoken.table import markdown_table  # noqa: E402
-from evaluate import dev_rows  # noqa: E402
+from bench.spoken.workers import measure  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,7 +74,7 @@ def warm_cmn(voice: str, snr: float | None, seed: int = 0, rate: int = 150) -> s
     `transcribe`. The mean depends on the audio and the front-end only, not on the search, so
     one cheap listener computes it for every PocketSphinx engine (13 times faster than letting
     the free-form engine decode the sentences, with the same mean to the last digit)."""
-    from assistant.recognize import RATE, to_pcm16
+    from assistant.hearing.recognize import RATE, to_pcm16
 
     decoder = _listener()
     decoder.reinit_feat()
@@ -143,7 +143,7 @@ def spoken_accuracy(app, engines: dict, rows: list[dict], voices: Iterable[str],
     came from the free-form pass of a biased engine), decode_ms (median time to finish after
     the audio ended, Transcript.decode_s), xrt (median processing time / audio length),
     errors [(said, heard, got, want)]. With `typed`, a first row gives the typed ceiling."""
-    from assistant.recognize import transcribe
+    from assistant.hearing.recognize import transcribe
 
     voices, snrs = list(voices), list(snrs)
     results = [typed_accuracy(app, rows)] if typed else []

@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-
 from speech_material import CHATTER, family, piper_say
 
 from assistant.audio import Audio, read_wav, write_wav
@@ -64,7 +63,7 @@ def _espeak_version() -> str:
 def _piper_version() -> str:
     from importlib.metadata import version
 
-    from assistant.piper_tts import BUNDLED, BUNDLED_SHA256
+    from assistant.speaking.piper_tts import BUNDLED, BUNDLED_SHA256
 
     return f"piper-tts {version('piper-tts')} {BUNDLED} {BUNDLED_SHA256[BUNDLED + '.onnx'][:12]}"
 

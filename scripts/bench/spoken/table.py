@@ -8,7 +8,6 @@ from collections import defaultdict
 from .accuracy import snr_label
 from .audio import LEAD_IN
 
-
 COLUMNS = ("engine", "intent-biased", "voice family", "SNR", "accuracy (mean of voices)", "worst voice",
            "biased / free-form",
            "out-of-scope given an intent", "biased pass rejected, decoded again free-form",

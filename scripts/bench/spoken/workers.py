@@ -13,7 +13,7 @@ from .audio import _babble_streams, render, speakable
 def default_engines(app) -> tuple[dict, list[dict]]:
     """PocketSphinx biased and free-form, and Vosk the same when an English model is found.
     Returns (engines by label, skipped rows for engines that could not be measured)."""
-    from assistant.recognize import PocketSphinxEngine, VoskEngine
+    from assistant.hearing.recognize import PocketSphinxEngine, VoskEngine
 
     phrases = [s.text for s in app.catalogue.sentences]
     engines = {
@@ -24,9 +24,9 @@ def default_engines(app) -> tuple[dict, list[dict]]:
     skipped = []
     model, why = None, ""
     try:
-        from assistant.models import find_model
+        from assistant.hearing.models import find_model
     except ImportError:
-        why = "no English model found (assistant.models.find_model is not available)"
+        why = "no English model found (assistant.hearing.models.find_model is not available)"
     else:
         try:
             found = find_model(None)
@@ -36,7 +36,7 @@ def default_engines(app) -> tuple[dict, list[dict]]:
         if isinstance(found, tuple):  # (path or None, where it looked / found it)
             found, where = found
         if found is None:
-            why = why or f"no English model found ({where or 'assistant.models.find_model(None) found none'})"
+            why = why or f"no English model found ({where or 'assistant.hearing.models.find_model(None) found none'})"
         elif "en" not in Path(found).name.lower().replace("_", "-").split("-"):
             why = f"no English model found (the model found, {Path(found).name}, is not English)"
         else:

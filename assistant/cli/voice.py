@@ -1,0 +1,276 @@
+"""The voice commands: listen (the whole loop), transcribe, ask --audio, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from assistant.app import build, check, recognizer
+from assistant.audio import read_wav
+from assistant.cli import chat, options
+from assistant.cli.reload import Reloader
+from assistant.dialogue.content import strip_pauses
+from assistant.errors import AssistantError, InputError
+from assistant.hearing.capture import CaptureSettings, Microphone
+from assistant.hearing.echo import CANCELLERS, EchoFilter, Reference, make_canceller
+from assistant.hearing.endpoint import SILENCE, EndpointSettings
+from assistant.hearing.recognize import transcribe
+from assistant.messages import Utterance
+from assistant.room.addressed import Addressing, AddressSettings
+from assistant.room.events import Events, TranscriptLog
+from assistant.room.loop import VoiceLoop
+from assistant.room.overvoice import LoopSettings
+from assistant.speaking.playback import AudioUnavailable
+
+
+def add_recognition(parser: argparse.ArgumentParser) -> None:
+    r = parser.add_argument_group("recognition")
+    r.add_argument("--engine", choices=["vosk", "pocketsphinx"], default=None,
+                   help="force an engine (default: Vosk when a model is found, else PocketSphinx)")
+    r.add_argument("--model", type=Path, default=None, metavar="PATH", help="the Vosk model folder")
+    r.add_argument("--no-bias", action="store_true",
+                   help="decode free-form, without biasing recognition to the intents' sentences")
+
+
+def add_commands(sub) -> None:
+    listen = sub.add_parser("listen", help="the voice loop: listen, answer aloud (the default command)",
+                            description="Listen on the microphone and answer aloud, offline. Ctrl-C leaves. "
+                                        "Without a microphone it says so and carries on as the typed chat.")
+    add_recognition(listen)
+    a = listen.add_argument_group("listening")
+    a.add_argument("--input-device", default=None, metavar="NAME|INDEX", help="microphone (see `assistant devices`)")
+    a.add_argument("--endpoint", choices=sorted(SILENCE), default="normal",
+                   help="how long a pause ends what you say: quick 0.5 s, normal 0.9 s, relaxed 1.5 s (default: normal)")
+    a.add_argument("--silence", type=float, default=None, metavar="SECONDS",
+                   help="trailing silence that ends an utterance, overriding --endpoint")
+    a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",
+                   help="after the assistant speaks, ignore the microphone this long (default: %(default)s)")
+    a.add_argument("--barge-in", action=argparse.BooleanOptionalAction, default=LoopSettings.barge_in,
+                   help="while speaking, listen for stop (wait, pause) and slower; --no-barge-in: strict "
+                        "half-duplex, only a danger is heard while it speaks (default: on)")
+    a.add_argument("--echo-cancel", choices=CANCELLERS, default="webrtc",
+                   help="take the assistant's own voice out of what the microphone hears: WebRTC's AEC3, "
+                        "speexdsp, or off (default: %(default)s)")
+    a.add_argument("--follow-up", type=float, default=AddressSettings.follow_up, metavar="SECONDS",
+                   help="after it last spoke, answer what it did not understand for this long; later misses "
+                        "are taken for talk between you and stay unanswered (default: %(default)s)")
+    a.add_argument("--unprompted-threshold", type=float, default=AddressSettings.unprompted, metavar="SCORE",
+                   help="score 0-100 a request needs when it was not asked for (outside the follow-up window, "
+                        "not naming the coach), as people may be talking to each other (default: %(default)s)")
+    a.add_argument("--always-answer", action="store_true",
+                   help="answer every utterance it does not understand (someone alone with it)")
+    a.add_argument("--wake-word", default=None, metavar="NAME|PHRASE",
+                   help="act only on what follows a wake word: a bundled model (okay_nabu, hey_jarvis, "
+                        "hey_mycroft, alexa) or a phrase of your own; a danger is heard without it (default: none)")
+    a.add_argument("--no-safety-watch", dest="safety_watch", action="store_false",
+                   help="while speaking, ignore the microphone entirely (by default a danger such as "
+                        "\"he hit me\" said over a reply still stops it and is answered)")
+    a.add_argument("--echo", type=float, default=LoopSettings.echo, metavar="SCORE",
+                   help="score 0-100 above which a danger heard while speaking is taken for the echo of "
+                        "the reply being spoken (default: %(default)s)")
+    a.add_argument("--events", type=Path, default=None, metavar="FILE",
+                   help="append one JSON line per turn (transcript, intent, timings); nothing is written otherwise")
+    a.add_argument("--tone", action="store_true", help="soft tone at each breathing phase change")
+    options.add_transcript(listen)
+    options.add_settings(listen)
+    options.add_voice(listen)
+
+    tr = sub.add_parser("transcribe", help="decode a WAV file (any rate or channels) to text",
+                        description="Decode speech in FILE.wav with the same engine the voice loop uses.")
+    tr.add_argument("file", type=Path, metavar="FILE.wav")
+    tr.add_argument("--json", action="store_true", help='print {"text", "engine", "biased", "decode_ms"}')
+    add_recognition(tr)
+    tr.add_argument("--intents", type=Path, default=options.Paths.intents, metavar="DIR",
+                    help="intent files, for biasing (default: %(default)s)")
+    tr.add_argument("--content", type=Path, default=options.Paths.content, metavar="DIR", help=argparse.SUPPRESS)
+
+    sub.add_parser("doctor", help="check engine, model, devices, voice, intents and content; say how to fix each")
+
+
+MAX_FILE_SECONDS = 300  # longest WAV file decoded; noise takes about as long to decode as to hear
+
+
+def _read_audio(path: Path):
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    return read_wav(path, str(path), max_seconds=MAX_FILE_SECONDS)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    audio = _read_audio(args.file)  # a bad file is the only line on stderr, before any engine loads
+    app = build(options.Paths(args.intents, args.content))
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    print(f"assistant: {notice}", file=sys.stderr)
+    t = transcribe(engine, audio)
+    if args.json:
+        print(json.dumps({"text": t.text, "engine": t.engine, "biased": t.biased,
+                          "decode_ms": round(t.decode_s * 1000, 1), "alternatives": list(t.alternatives)},
+                         ensure_ascii=False))
+    else:
+        print(t.text)
+    return 0
+
+
+def ask_audio(args: argparse.Namespace, app) -> Utterance:
+    """What `ask --audio FILE` heard: the best hypothesis and the others."""
+    audio = _read_audio(args.audio)
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
+    print(f"assistant: {notice}", file=sys.stderr)
+    heard = transcribe(engine, audio)
+    return Utterance(heard.text, "voice", heard.alternatives)
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    paths, match, dsettings = options.settings(args)
+    app = build(paths, match)
+    dialogue = app.dialogue(dsettings, options.clock(args))
+    options.check_region(dialogue)
+    silence = args.silence if args.silence is not None else SILENCE[args.endpoint]
+    if not 0.2 <= silence <= 5 or not 0 <= args.guard <= 5:
+        raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
+    if not 0 <= args.echo <= 100:
+        raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
+    if not 0 <= args.unprompted_threshold <= 100:
+        raise InputError(f"--unprompted-threshold must be between 0 and 100, got {args.unprompted_threshold:g}")
+    if not 0 <= args.follow_up <= 600:
+        raise InputError(f"--follow-up must be from 0 to 600 seconds, got {args.follow_up:g}")
+    events = Events.open(args.events)  # a path that cannot be written fails before anything starts
+    log = TranscriptLog(args.transcript)
+    try:
+        mic = Microphone(CaptureSettings(input_device=args.input_device))
+        mic.open()
+    except AudioUnavailable as exc:
+        events.close()
+        log.close()  # the typed chat opens the transcript itself
+        options.warn(f"{exc}; carrying on as the typed chat")
+        args.speak = True
+        return chat.cmd_chat(args)
+    t = time.perf_counter()
+    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias, live=True)
+    print(f"assistant: {notice}; ready in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    speaker = options.make_speaker(args, app.content, live=True)
+    loop = VoiceLoop(mic, engine, dialogue, speaker, events, EndpointSettings(silence=silence),
+                     LoopSettings(guard=args.guard, barge_in=args.barge_in,
+                                  safety_watch=args.safety_watch, echo=args.echo),
+                     say=lambda text: print(text, flush=True), tones=args.tone,
+                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log,
+                     echo=echo_filter(args.echo_cancel, speaker),
+                     addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer,
+                                                           unprompted=args.unprompted_threshold),
+                                           wake_word(args.wake_word)))
+    signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
+    try:
+        return loop.run(strip_pauses(dialogue.greeting().text))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        loop.stopping.set()
+        mic.close()
+        events.write(event="session", dropped=mic.dropped, overflows=mic.overflows,
+                     underruns=getattr(getattr(speaker, "player", None), "underruns", 0),
+                     echo=loop.echo.summary() if loop.echo is not None else None)
+        events.close()
+        log.close()
+        if speaker is not None:
+            speaker.close()
+        if hasattr(engine, "close"):
+            engine.close()
+        if mic.dropped:
+            print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
+
+
+def optional_part(make, without: str):
+    """What make() returns; None after one warning line when it raises: the loop runs on without it."""
+    try:
+        return make()
+    except AssistantError as exc:
+        options.warn(f"{exc}; {without}")
+        return None
+
+
+def echo_filter(name: str, speaker) -> EchoFilter | None:
+    """The echo canceller, fed by the speaker's player; None (one warning line) when it cannot start."""
+    player = getattr(speaker, "player", None)
+    if name == "off" or player is None:
+        return None
+    canceller = optional_part(lambda: make_canceller(name), "listening without echo cancellation")
+    if canceller is None:
+        return None
+    player.reference = Reference()
+    linear = None
+    if name == "webrtc":  # what the recogniser hears over its voice: see EchoFilter
+        linear = optional_part(lambda: make_canceller("speex"), "words said over its voice are heard through "
+                                                                "WebRTC's canceller alone (their first sounds are lost)")
+    return EchoFilter(canceller, player.reference, linear=linear)
+
+
+def wake_word(spec: str | None):
+    """The wake word asked for; None (one warning line) when it cannot be used."""
+    if not spec:
+        return None
+    from assistant.hearing.wake import load_wake_word
+
+    wake = optional_part(lambda: load_wake_word(spec), "listening without a wake word")
+    if getattr(wake, "warning", None):
+        options.warn(wake.warning)
+    return wake
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"{'ok ' if ok else 'NO '} {what}" + ("" if ok or not fix else f"\n     fix: {fix}"))
+
+    try:
+        app = build()
+        issues = check(app)
+        report(not issues, f"intents and content: {len(app.catalogue.intents)} intents, "
+               f"{len(app.catalogue.sentences)} sentences" + (f"; {len(issues)} problem(s)" if issues else ""),
+               "run `assistant intents check` and edit the files it names")
+    except AssistantError as exc:
+        report(False, f"intents and content: {exc}", "fix the file and line named")
+        return 1
+    from assistant.hearing.models import find_model
+
+    path, where = find_model(None)
+    report(path is not None, f"Vosk model: {path} ({where})" if path else f"Vosk model: none ({where})",
+           "run `assistant model download` on a connected machine, or pass --model PATH; "
+           "meanwhile PocketSphinx's built-in English model is used")
+    try:
+        engine, notice = recognizer(app)
+        report(True, f"recognizer: {engine.name} ({notice})")
+    except AssistantError as exc:
+        report(False, f"recognizer: {exc}", "reinstall with `make setup`")
+    try:
+        import sounddevice as sd
+
+        inputs = [d["name"] for d in sd.query_devices() if d["max_input_channels"] > 0]
+        outputs = [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+        report(bool(inputs), f"input devices: {', '.join(inputs) or 'none'}",
+               "plug in a microphone; without one the assistant runs as the typed chat")
+        report(bool(outputs), f"output devices: {', '.join(outputs) or 'none'}",
+               "connect a speaker; without one replies are printed")
+    except OSError as exc:
+        report(False, f"audio library: {exc}", "install libportaudio2 (`make setup`)")
+    from assistant.speaking.piper_tts import PiperRenderer
+    from assistant.speaking.pyttsx3_tts import Pyttsx3Renderer
+
+    for renderer, fix in ((PiperRenderer(), "reinstall the voice (`make setup`), or use --tts pyttsx3"),
+                          (Pyttsx3Renderer(), "install espeak-ng (`make setup`)")):
+        try:
+            renderer.start()
+            audio = renderer.render("Hello.", 150)
+            report(audio.seconds > 0.1, f"text-to-speech: {renderer.engine} voice {renderer.voice_id}")
+        except AssistantError as exc:
+            report(False, f"text-to-speech ({renderer.engine}): {exc}", fix)
+        finally:
+            renderer.close()
+    print("all good" if not problems else f"{problems} problem(s)")
+    return 0 if not problems else 1
