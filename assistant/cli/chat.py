@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 
 from assistant.app import build
 from assistant.cli import options
@@ -21,6 +22,7 @@ log = logging.getLogger("assistant")
 
 def cmd_chat(args: argparse.Namespace) -> int:
     paths, match, settings = options.settings(args)
+    settings = replace(settings, logs_kept=getattr(args, "transcript", None) is not None)  # the safety answer says so
     dialogue = build(paths, match).dialogue(settings, options.clock(args))
     options.check_region(dialogue)
     transcript = TranscriptLog(getattr(args, "transcript", None))  # a bad path fails before anything starts

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.app import build, check, recognizer
@@ -126,6 +127,7 @@ def ask_audio(args: argparse.Namespace, app) -> Utterance:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     paths, match, dsettings = options.settings(args)
+    dsettings = replace(dsettings, logs_kept=bool(args.transcript or args.events))  # the safety answer says so
     app = build(paths, match)
     dialogue = app.dialogue(dsettings, options.clock(args))
     options.check_region(dialogue)

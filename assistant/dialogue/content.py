@@ -4,7 +4,7 @@ Files and their top-level keys (unknown keys are rejected with file and line):
   guide.yaml        overview, steps (13, each with the intent that asks for it), topics
   walkthroughs.yaml topics (e.g. i_statement)
   breathing.yaml    default_pattern, default_cycles, intro, close, patterns, time_out
-  safety.yaml       default_region, message, close, regions
+  safety.yaml       default_region, message, close, log_note (said only when a log is on), regions
   dialogue.yaml     responses (the assistant's own short lines, keyed by intent or purpose)
   time_out.yaml     responses of the time-out (joined to dialogue.yaml's), restart (the walkthrough after it)
 Texts may hold pause marks: "[pause]" (short) or "[pause 2]" (seconds).
@@ -84,6 +84,7 @@ class Content:
     default_region: str
     responses: dict[str, tuple[str, ...]]
     restart: Section | None = None  # time_out.yaml: the walkthrough when a time-out brings them back
+    safety_log_note: str = ""  # safety.yaml log_note: said in the safety answer when a log is being kept
 
     def section_for(self, intent: str) -> Section | None:
         for step in self.steps:
@@ -204,7 +205,7 @@ def load_content(directory: Path) -> Content:
     close = _text(check, data["close"], data.lines["close"], "close")
 
     data, check = raw["safety"]
-    check.mapping(data, 1, "the file", required=("default_region", "message", "close", "regions"))
+    check.mapping(data, 1, "the file", required=("default_region", "message", "close", "log_note", "regions"))
     message = check.sequence(data["message"], data.lines["message"], "message")
     regions = {}
     for key, body in check.mapping(data["regions"], data.lines["regions"], "regions", any_keys=True).items():
@@ -222,6 +223,7 @@ def load_content(directory: Path) -> Content:
         check.fail(data.lines["default_region"], f"default_region {default_region!r} is not one of the regions")
     safety_message = tuple(_text(check, m, message.lines[i], "message") for i, m in enumerate(message))
     safety_close = _text(check, data["close"], data.lines["close"], "close")
+    log_note = _text(check, data["log_note"], data.lines["log_note"], "log_note")
 
     data, check = raw["dialogue"]
     check.mapping(data, 1, "the file", required=("responses",))
@@ -233,7 +235,7 @@ def load_content(directory: Path) -> Content:
     restart = _section(check, data["restart"], data.lines["restart"], "restart")
 
     return Content(overview, tuple(steps), topics, patterns, default_pattern, cycles, intro, close, time_out,
-                   safety_message, safety_close, regions, default_region, responses, restart)
+                   safety_message, safety_close, regions, default_region, responses, restart, log_note)
 
 
 def _responses(check, data, required: tuple[str, ...], known: dict) -> dict[str, tuple[str, ...]]:

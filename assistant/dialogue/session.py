@@ -31,6 +31,7 @@ class DialogueSettings:
     cycles: int | None = None  # breathing cycles per break; None = content default
     misses_before_help: int = 2  # misses in a row before the longer help
     timeout_reminder: bool = False  # also speak up when half of a time-out has passed
+    logs_kept: bool = False  # a --transcript or --events log is on: the safety answer says the device keeps it
 
 
 @dataclass
@@ -182,6 +183,8 @@ class Dialogue(TimeOutTurns):
         for r in regions:
             for res in r.resources:
                 lines.append(f"{res.name}: {res.contact}. {res.about[:1].upper()}{res.about[1:]}.")
+        if self.settings.logs_kept:
+            lines.append(c.safety_log_note)
         lines.append(c.safety_close)
         return Reply(" [pause] ".join(lines), "safety")
 
