@@ -15,7 +15,7 @@ MAX_LINES = 300
 # Stages from the bottom up. A module may import its own stage or a lower one, never a higher one
 # nor a sideways one (hearing and speaking know nothing of each other).
 RANK = {"shared": 0, "understanding": 1, "dialogue": 2, "hearing": 3, "speaking": 3,
-        "room": 4, "app": 5, "cli": 6, "main": 7}
+        "room": 4, "satellites": 4, "app": 5, "cli": 6, "main": 7}
 SHARED = {"assistant", "assistant.errors", "assistant.messages", "assistant.audio", "assistant.yamlfile",
           "assistant.download", "assistant.private_files"}
 

@@ -12,6 +12,7 @@ from assistant.app import Paths, build, check
 from assistant.cli import chat as cli_chat
 from assistant.cli import config, options, voices
 from assistant.cli import model as cli_model
+from assistant.cli import serve as cli_serve
 from assistant.cli import timeout as cli_timeout
 from assistant.cli import voice as cli_voice
 from assistant.dialogue.content import load_content, strip_pauses
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_voice.add_commands(sub)
     cli_timeout.add_commands(sub)
     cli_model.add_commands(sub)
+    cli_serve.add_commands(sub)
     voices.add_commands(sub)
     sub.add_parser("devices", help="list the audio input and output devices")
 
@@ -232,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         return {"say": cmd_say, "breathe": cmd_breathe, "voices": voices.cmd_voices, "voice": voices.cmd_voice,
                 "devices": cmd_devices, "timeout": cli_timeout.cmd_timeout,
                 "listen": cli_voice.cmd_listen, "transcribe": cli_voice.cmd_transcribe,
-                "doctor": cli_voice.cmd_doctor, "model": cli_model.cmd_model}[command](args)
+                "doctor": cli_voice.cmd_doctor, "model": cli_model.cmd_model,
+                "serve": cli_serve.cmd_serve}[command](args)
     except AssistantError as exc:
         print(f"assistant: error: {exc}", file=sys.stderr)
         return exc.exit_code
