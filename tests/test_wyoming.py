@@ -282,3 +282,373 @@ def test_fifty_satellites_take_a_thousand_turns_each_keeping_its_place(app, voic
         assert len(coach.sessions) == 50
     assert all(kept)
     assert seconds < 40, f"1,000 turns took {seconds:.1f} s"
+
+
+async def raw(port: int, data: bytes, wait: float = 5.0) -> list[Event | None]:
+    """Write raw bytes on a new connection; every event read back until the server closes it (None last),
+    or until `wait` seconds pass with the connection still open (then the list does not end in None)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    got: list[Event | None] = []
+    try:
+        while True:
+            line = await asyncio.wait_for(reader.readline(), wait)
+            if not line:
+                got.append(None)
+                break
+            header = json.loads(line)
+            data_bytes = await reader.readexactly(header.get("data_length") or 0)
+            got.append(Event(header["type"], {**header.get("data", {}), **(json.loads(data_bytes) if data_bytes else {})}))
+    except asyncio.TimeoutError:
+        pass
+    except ConnectionResetError:
+        got.append(None)
+    writer.close()
+    return got
+
+
+def line(event: dict) -> bytes:
+    return json.dumps(event).encode() + b"\n"
+
+
+def test_bad_input_ends_only_its_own_connection_and_every_session_carries_on(app, voices):
+    big = json.dumps({"text": "i need a break " * 7000, "context": ha_context("x")}).encode()  # a 100 kB transcript
+    cases = {
+        "not json": (b"this is not an event\n", "bad-event"),
+        "no type": (line({"data": {}}), "bad-event"),
+        "transcript without text": (line({"type": "transcript", "data": {"context": {}}}), "bad-event"),
+        "text not a string": (line({"type": "transcript", "data": {"text": ["he", "hit", "me"]}}), "bad-event"),
+        "100 kB transcript": (line({"type": "transcript", "data_length": len(big)}) + big, "too-long"),
+        "data said to be 50 MB": (line({"type": "transcript", "data_length": 50_000_000}), "too-long"),
+        "data not json": (line({"type": "transcript", "data_length": 5}) + b"\xff\xfe{{{", "bad-event"),
+        "chunk outside a stream": (line({"type": "synthesize-chunk", "data": {"text": "hello."}}), "bad-event"),
+        "line over 64 kB": (b"{" + b" " * 70_000 + b"}\n", "too-long"),
+    }
+
+    async def main(port):
+        await turn(port, "explain step three", "assist_satellite.hall")
+        results = {name: await raw(port, data) for name, (data, _) in cases.items()}
+        unknown = await raw(port, line({"type": "frobnicate"}) + line({"type": "describe"}), wait=1.0)
+        after = await turn(port, "next", "assist_satellite.hall")
+        return results, unknown, after
+
+    with serving(app, voices) as coach:
+        results, unknown, after = asyncio.run(main(port_of(coach)))
+        time.sleep(0.2)
+        assert coach.open == 0  # every bad connection was closed by the server
+    for name, (_, code) in cases.items():
+        got = results[name]
+        assert got[-1] is None, f"{name}: the connection was not closed"
+        errors = [e.data.get("code") for e in got[:-1] if e is not None and e.type == "error"]
+        assert errors == ([code] if code else []), f"{name}: {got}"
+    assert [e.type for e in unknown] == ["error", "info"]  # an unknown event is refused, the connection goes on
+    assert unknown[0].data["code"] == "unknown-event"
+    assert step_of(app, after.data["text"]) == 4  # the hall's session kept its place throughout
+
+
+def test_a_client_gone_mid_reply_leaves_the_server_and_the_sessions_as_they_were(app, voices):
+    long_text = " ".join(f"Sentence {number_words(n)} of a long breathing break. [pause 1]" for n in range(1, 20))
+
+    async def main(port):
+        await turn(port, "explain step six", "assist_satellite.den")
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(line({"type": "synthesize", "data": {"text": long_text}}))
+        await writer.drain()
+        await reader.readline()  # audio-start: it has begun speaking
+        writer.transport.abort()  # gone (a reset), mid-stream
+        await asyncio.sleep(0.5)
+        return await turn(port, "next", "assist_satellite.den")
+
+    with serving(app, voices) as coach:
+        after = asyncio.run(main(port_of(coach)))
+        deadline = time.monotonic() + 10
+        while coach.open and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert coach.open == 0  # the half-spoken reply was abandoned, not spoken into the void
+    assert step_of(app, after.data["text"]) == 7
+
+
+def test_a_flood_of_connections_is_refused_past_the_limit_and_silent_ones_are_closed(app, voices):
+    async def main(port):
+        await turn(port, "explain step two", "assist_satellite.attic")
+        flood = await asyncio.gather(*(raw(port, b"", wait=5.0) for _ in range(120)))
+        after = await turn(port, "next", "assist_satellite.attic")
+        return flood, after
+
+    with serving(app, voices, max_connections=20, connection_timeout=1.0) as coach:
+        began = time.perf_counter()
+        flood, after = asyncio.run(main(port_of(coach)))
+        seconds = time.perf_counter() - began
+    busy = [got for got in flood if got and got[0] is not None and got[0].data.get("code") == "busy"]
+    assert len(busy) >= 90  # 20 were let in (and closed after 1 s of silence); the rest were told why
+    assert all(got and got[-1] is None for got in flood)  # every one was closed by the server
+    assert seconds < 5 and step_of(app, after.data["text"]) == 3
+
+
+class Webhook:
+    """A local HTTP server standing in for Home Assistant's webhook endpoint."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[tuple[str, dict]] = []
+        self.got = threading.Event()
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.posts.append((self.path, json.loads(body)))
+                self.send_response(status)
+                self.end_headers()
+                hook.got.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/webhook/coach-time-out"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+FAST = 600.0  # the time-outs' clock runs this many times real time: a minute lasts 0.1 s
+
+
+def test_a_due_time_out_is_posted_to_the_local_webhook_and_the_restart_goes_on_from_the_satellite(app, voices):
+    hook = Webhook()
+    try:
+        with serving(app, voices, clock=ScaledClock(FAST), deliver=CallBack(hook.url)) as coach:
+            port = port_of(coach)
+            started = asyncio.run(turn(port, "time out for one minute", "assist_satellite.lounge"))
+            assert hook.got.wait(10), "no call-back"
+            after = asyncio.run(turn(port, "next", "assist_satellite.lounge"))
+    finally:
+        hook.close()
+    assert started.type == "handled"
+    ((path, body),) = hook.posts
+    assert path == "/api/webhook/coach-time-out" and body["event"] == "time_out_due"
+    assert body["satellite_id"] == "assist_satellite.lounge" and body["device_id"] == "device-assist_satellite.lounge"
+    assert body["message"].startswith(app.content.responses["time_out_return"][0])  # pause marks kept for our voice
+    assert "[pause" not in body["message_plain"] and "time out for one minute" not in json.dumps(body)
+    assert after.data["text"].startswith(app.content.restart.parts[1])  # "next" walks on from the satellite
+
+
+def test_without_a_call_back_the_return_prompt_answers_the_next_turn_unless_it_is_danger(app, voices):
+    async def main(port):
+        await asyncio.gather(turn(port, "time out for one minute", "sat-1"), turn(port, "time out for one minute", "sat-2"))
+        await asyncio.sleep(1.0)  # both due (a clock minute is 0.1 s here) with nobody to call
+        back = await turn(port, "we are back", "sat-1")
+        walk = await turn(port, "next", "sat-1")
+        danger = await turn(port, DANGER, "sat-2")
+        return back, walk, danger
+
+    with serving(app, voices, clock=ScaledClock(FAST)) as coach:
+        back, walk, danger = asyncio.run(main(port_of(coach)))
+    assert back.type == "handled" and back.data["text"].startswith(app.content.responses["time_out_return"][0])
+    assert walk.data["text"].startswith(app.content.restart.parts[1])
+    assert danger.type == "handled" and danger.data["text"] == said(app, DANGER)
+
+
+def test_a_failing_webhook_leaves_the_return_prompt_for_the_next_turn(app, voices):
+    hook = Webhook(status=500)
+    try:
+        with serving(app, voices, clock=ScaledClock(FAST), deliver=CallBack(hook.url)) as coach:
+            asyncio.run(turn(port_of(coach), "time out for one minute", "sat-9"))
+            assert hook.got.wait(10)
+            time.sleep(0.2)
+            back = asyncio.run(turn(port_of(coach), "hello", "sat-9"))
+    finally:
+        hook.close()
+    assert back.data["text"].startswith(app.content.responses["time_out_return"][0])
+
+
+def test_only_a_local_call_back_url_is_taken_unless_remote_is_allowed():
+    for url in ("http://127.0.0.1:8123/api/webhook/x", "http://192.168.1.10:8123/api/webhook/x",
+                "http://homeassistant.local:8123/api/webhook/x", "http://homeassistant:8123/api/webhook/x",
+                "http://[fe80::1%25eth0]:8123/api/webhook/x", "https://10.0.0.2/api/webhook/x"):
+        assert check_url(url) == url
+    for url in ("http://8.8.8.8/api/webhook/x", "https://example.com/api/webhook/x", "ftp://127.0.0.1/x",
+                "http://user:secret@127.0.0.1/x", "not a url"):
+        with pytest.raises(InputError) as refused:
+            check_url(url)
+        assert "\n" not in str(refused.value)
+    assert check_url("https://example.com/api/webhook/x", allow_remote=True)
+    hook = Webhook()
+    try:  # a local-looking name that resolves outside the local network is refused at the connection
+        assert post(hook.url, {"event": "test"}) == 200
+        with pytest.raises(CallBackError, match="not on the local network"):
+            _post_as_if_remote(hook.url)
+    finally:
+        hook.close()
+
+
+def _post_as_if_remote(url: str) -> None:
+    import assistant.satellites.callback as callback
+
+    real = callback.local_address
+    callback.local_address = lambda address: False  # as if the name had resolved to a public address
+    try:
+        post(url, {"event": "test"})
+    finally:
+        callback.local_address = real
+
+
+def test_sessions_are_forgotten_when_idle_and_bounded_least_recently_heard_first(app):
+    now = [0.0]
+    sessions = Sessions(lambda: app.dialogue(), idle=600.0, limit=3, clock=lambda: now[0])
+    try:
+        for name in ("a", "b", "c"):
+            sessions.turn({"satellite_id": name}, "explain step three")
+        now[0] = 10.0
+        sessions.turn({"satellite_id": "b"}, "next")  # b heard again: a is now the least recently heard
+        sessions.turn({"satellite_id": "d"}, "hello")
+        assert [k for _, k in sessions._live] == ["c", "b", "d"]
+        assert sessions.turn({"satellite_id": "b"}, "next").reply.text.startswith(app.content.steps[4].parts[0])
+        sessions.turn({"satellite_id": "c"}, "time out for twenty minutes")  # c waits to call back
+        now[0] = 10.0 + 601
+        assert sessions.expire() == 2 and [k for _, k in sessions._live] == ["c"]  # c's time-out runs: kept
+        answer = sessions.turn({"satellite_id": "b"}, "next")  # b starts again from nothing
+        assert not answer.reply.text.startswith(app.content.steps[5].parts[0])
+        for name in ("e", "f", "g"):
+            sessions.turn({"satellite_id": name}, "hello")
+        assert ("satellite_id", "c") in sessions  # the bound spares a running time-out while it can
+        sessions.turn({"satellite_id": "c"}, "goodbye")
+        assert ("satellite_id", "c") not in sessions  # goodbye ends the session (and its time-out)
+        sessions.turn({}, "explain step three")  # no ids at all: answered, not kept
+        assert [k for _, k in sessions._live] == ["f", "g"]
+    finally:
+        sessions.close()
+
+
+def test_text_parts_hold_a_cut_pause_mark_until_it_is_whole():
+    parts = TextParts()
+    assert parts.add("Breathe in. [pa") == [("Breathe in.", 0.0)]
+    assert parts.add("use 4") == []
+    assert parts.add("] Out. ") == [("", 4.0), ("Out.", 0.0)]
+    assert parts.add("Again.") == []
+    assert parts.finish() == [("", 0.3), ("Again.", 0.0)]
+    with pytest.raises(ValueError):
+        TextParts(limit=10).add("x" * 11)
+    huge = TextParts()
+    assert huge.add("Wait. [pause 100000] ") == [("Wait.", 30.0)]  # a pause mark cannot ask for hours of silence
+
+
+def test_unix_socket_is_served_and_removed_when_the_server_stops(app, voices, tmp_path):
+    path = tmp_path / "coach.sock"
+
+    async def describe():
+        async with AsyncUnixClient(path) as client:
+            await client.write_event(Describe().event())
+            return await asyncio.wait_for(client.read_event(), 1.0)
+
+    with serving(app, voices, uri=f"unix://{path}"):
+        assert Info.is_type(asyncio.run(describe()).type)
+    assert not path.exists()
+
+
+# -- the command, run as a user runs it --------------------------------------------------------
+
+
+def run_serve(*args: str, stdin: bytes = b"", timeout: float = 120, env=None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", "serve", *args], input=stdin, capture_output=True,
+                          timeout=timeout, env=env or dict(os.environ), cwd=cwd or ROOT)
+
+
+def test_stdio_serves_one_client_on_stdin_and_stdout():
+    stdin = io.BytesIO()
+    write_event(Describe().event(), stdin)
+    write_event(Transcript("explain step three", context={"satellite_id": "s"}).event(), stdin)
+    write_event(Transcript("next", context={"satellite_id": "s"}).event(), stdin)
+    result = run_serve("--uri", "stdio://", stdin=stdin.getvalue())
+    assert result.returncode == 0, result.stderr.decode()
+    out = io.BytesIO(result.stdout)
+    events = [read_event(out) for _ in range(3)]
+    assert [e.type for e in events] == ["info", "handled", "handled"]
+    assert events[2].data["text"].startswith("Step four.")
+
+
+def test_one_line_refusals_before_anything_loads():
+    cases = [(["--uri", "tcp://0.0.0.0:10900", "--zeroconf"], "zeroconf package"),
+             (["--zeroconf", "kitchen"], "this machine only"),
+             (["--uri", "unix:///tmp/x.sock", "--zeroconf"], "tcp://"),
+             (["--call-back-url", "http://8.8.8.8/api/webhook/x"], "--allow-remote-call-back"),
+             (["--allow-remote-call-back"], "--call-back-url"),
+             (["--uri", "http://127.0.0.1:10900"], "tcp://HOST:PORT"),
+             (["--max-sessions", "0"], "--max-sessions")]
+    for args, words in cases:
+        began = time.perf_counter()
+        result = run_serve(*args, timeout=30)
+        err = result.stderr.decode()
+        assert result.returncode == 2 and words in err and err.count("\n") == 1, (args, err)
+        assert time.perf_counter() - began < 10  # refused before the models load
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server_process(*args: str, env=None, cwd=None):
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", *args], stderr=subprocess.PIPE, env=env, cwd=cwd)
+    lines = []
+    try:
+        for raw_line in proc.stderr:
+            lines.append(raw_line.decode())
+            if "serving Home Assistant on" in lines[-1]:
+                break
+        else:
+            raise AssertionError("the server did not start: " + "".join(lines))
+        yield proc, lines
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        finally:
+            lines += [raw_line.decode() for raw_line in proc.stderr]
+            proc.stderr.close()
+
+
+def test_a_network_host_warns_in_one_line_that_wyoming_has_no_encryption():
+    with server_process("serve", "--uri", f"tcp://0.0.0.0:{free_port()}") as (proc, lines):
+        pass
+    warnings = [line_ for line_ in lines if "warning" in line_]
+    assert len(warnings) == 1 and "no authentication or encryption" in warnings[0]
+    assert proc.returncode == 0  # SIGTERM stops it cleanly
+
+
+def test_nothing_said_is_logged_or_written_anywhere(tmp_path):
+    dirs = {name: tmp_path / name for name in ("work", "home", "tmp")}
+    for d in dirs.values():
+        d.mkdir()
+    from assistant.understanding.encoder import cache_dir
+    env = dict(os.environ, HOME=str(dirs["home"]), TMPDIR=str(dirs["tmp"]), XDG_CONFIG_HOME=str(dirs["home"] / ".config"),
+               XDG_CACHE_HOME=str(cache_dir().parent), PYTHONDONTWRITEBYTECODE="1")
+    port = free_port()
+    secrets = ["my husband pushed me down the stairs", "what is step three about", "purple elephants quarrelling",
+               "time out for one minute"]
+
+    async def conversation():
+        for text in secrets:
+            await turn(port, text, "assist_satellite.private")
+        await synthesize(port, Synthesize("Breathe with me. [pause 1] Good.").event())
+
+    with server_process("-v", "serve", "--uri", f"tcp://127.0.0.1:{port}", env=env, cwd=dirs["work"]) as (proc, lines):
+        asyncio.run(conversation())
+        writable = []
+        for fd in os.listdir(f"/proc/{proc.pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/{proc.pid}/fd/{fd}")
+                flags = int(re.search(r"flags:\s+(\d+)", open(f"/proc/{proc.pid}/fdinfo/{fd}").read()).group(1), 8)
+                if target.startswith("/") and os.path.isfile(target) and flags & 0o3:
+                    writable.append(target)
+    log = "".join(lines)
+    assert "intent=safety" in log and "intent=explain_step" in log and "intent=None" in log  # -v: intents only
+    for text in secrets:
+        assert not any(word in log for word in text.split() if len(word) > 4), f"{text!r} leaked into the log"
+    assert sorted(str(p) for d in dirs.values() for p in d.rglob("*")) == []
+    assert writable == []  # no file held open for writing
