@@ -76,8 +76,7 @@ def _check(fd: int, path: Path, name: str, created: bool) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{name}: is {_kind(st.st_mode)}, not a regular file; give the path of a file")
     if st.st_uid != os.geteuid():
-        raise InputError(f"{name}: belongs to another account ({_owner(st.st_uid)}); what is said here is never "
-                         "written into someone else's file: give a new file name of your own")
+        raise InputError(_foreign(name, st.st_uid))
     mode = stat.S_IMODE(st.st_mode)
     if mode == MODE or (not created and not mode & 0o077):
         return
@@ -103,6 +102,8 @@ def _refusal(name: str, path: Path, exc: OSError) -> str:
                 "else may have placed it): give the real file's path or a new file name")
     if st is not None and not stat.S_ISREG(st.st_mode):
         return f"{name}: is {_kind(st.st_mode)}, not a regular file; give the path of a file"
+    if st is not None and st.st_uid != os.geteuid():
+        return _foreign(name, st.st_uid)
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"{name}: cannot write there (permission denied); give a path in a folder of yours"
     if exc.errno == errno.EROFS:
@@ -110,6 +111,11 @@ def _refusal(name: str, path: Path, exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{name}: the disk is full; free some space or give a path on another disk"
     return f"{name}: cannot write there ({exc.strerror or exc})"
+
+
+def _foreign(name: str, uid: int) -> str:
+    return (f"{name}: belongs to another account ({_owner(uid)}); what is said here is never written into "
+            "someone else's file: give a new file name of your own")
 
 
 def _kind(mode: int) -> str:

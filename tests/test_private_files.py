@@ -132,6 +132,18 @@ def test_another_accounts_log_is_refused_even_for_root(tmp_path, monkeypatch):
     assert path.read_text() == "someone else's\n" and mode(path) == 0o666  # neither written nor narrowed
 
 
+def test_another_accounts_file_it_cannot_open_is_named_as_such(tmp_path, monkeypatch):
+    path = tmp_path / "theirs.txt"
+    path.write_text("")
+    foreign(path, monkeypatch)
+
+    def denied(*args, **kwargs):  # what a user who is not root meets: the open itself is refused
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(private_files.os, "open", denied)
+    assert "belongs to another account" in refused(path)
+
+
 # -- only a regular file ----------------------------------------------------------------------------
 
 def test_a_fifo_is_refused_at_once_with_or_without_a_reader(tmp_path):
