@@ -282,3 +282,15 @@ def test_a_bad_log_path_stops_chat_at_start_up_with_exit_2(tmp_path, monkeypatch
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "is a symbolic link" in err
     assert not (tmp_path / "elsewhere.txt").exists()
+
+
+def test_a_symlinked_log_named_in_the_config_file_is_refused_too(tmp_path, monkeypatch, capsys):
+    (tmp_path / "victim.txt").write_text("someone else's\n")
+    (tmp_path / "cfglink.txt").symlink_to(tmp_path / "victim.txt")
+    config = tmp_path / "config.yaml"
+    config.write_text("transcript: cfglink.txt\n")  # relative to the config file's folder
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"he hit me\n")))
+    assert main(["--config", str(config), "chat"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "is a symbolic link" in err
+    assert (tmp_path / "victim.txt").read_text() == "someone else's\n"

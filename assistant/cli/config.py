@@ -73,7 +73,8 @@ def _value(check: Checker, key: str, kind: str, details: list, value: Any, line:
         check.fail(line, f"{key} must be one of {', '.join(details[0])}, got {text!r}")
     if kind == "path":
         target = Path(text).expanduser()
-        return target if target.is_absolute() else (Path(path).parent / target).resolve()
+        # absolute, but not resolved: a log named here that is a symlink must reach open_private as one
+        return target if target.is_absolute() else Path(os.path.abspath(Path(path).parent / target))
     return text
 
 
