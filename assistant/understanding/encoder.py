@@ -158,7 +158,7 @@ def cached_embeddings(encoder: Embedder, texts: Sequence[str], folder: Path | No
 
     vectors = encoder.embed(texts, progress=progress) if isinstance(encoder, MiniLMEncoder) else encoder.embed(texts)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache is private like the logs, though it holds only shipped text
         tmp = folder / f".{path.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             np.save(f, vectors, allow_pickle=False)
