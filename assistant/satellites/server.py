@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -122,13 +123,15 @@ class Connection(AsyncEventHandler):
                                           f"{MAX_TRANSCRIPT:,} are answered")
             return False
         coach = self.coach
+        began = time.perf_counter()
         answer = await asyncio.get_running_loop().run_in_executor(coach.turns, coach.sessions.turn,
                                                                   said.context, said.text)
         text = strip_pauses(answer.reply.text) if coach.settings.plain_text else answer.reply.text
         kind = Handled if answer.handled else NotHandled
         await self.write_event(kind(text=text, context=said.context).event())
         m = answer.match
-        log.info("turn: %s intent=%s score=%.0f stage=%s", kind.__name__, m.intent, m.score, m.stage)
+        log.info("turn: %s intent=%s score=%.0f stage=%s in %.1f ms", kind.__name__, m.intent, m.score, m.stage,
+                 (time.perf_counter() - began) * 1000)
         return True
 
     # -- tts ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class ServeSettings:
     max_connections: int = 256  # connections served at once; one more gets an Error event and is closed
     connection_timeout: float = 30.0  # seconds a connection may stay silent before it is closed
     plain_text: bool = False  # answer without pause marks (for a pipeline whose voice is not the coach's)
-    turn_workers: int = 4  # threads matching and answering turns (onnxruntime releases the GIL)
+    turn_workers: int = 2  # threads matching and answering turns (onnxruntime releases the GIL)
 
 
 @dataclass(frozen=True)

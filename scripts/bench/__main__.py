@@ -4,7 +4,7 @@ from this run).
 Usage: .venv/bin/python scripts/bench [--quick] [--out BENCHMARKS.md] [--only SECTION[,SECTION]]
 
 --only reruns the named sections (module names: matching, understanding, safety, speech, tts, spoken,
-alternatives, wake, voice, room, timeouts, engines) and puts them in place of the same sections of the
+alternatives, wake, voice, room, timeouts, engines, wyoming) and puts them in place of the same sections of the
 file given by --out, each marked with the command, date and load of its own run; the other sections stay
 as they were, from the run in the file's header.
 
@@ -52,6 +52,7 @@ from bench import (  # noqa: E402
     understanding,
     voice,
     wake,
+    wyoming,
 )
 from bench.common import Run, machine, progress_printer  # noqa: E402
 
@@ -74,6 +75,7 @@ SECTIONS = [
     room.section,  # the room: its own echo, a couple talking, stop over its voice
     timeouts.section,  # the time-out's return prompt: due to first sound
     engines.section,
+    wyoming.section,  # Home Assistant's satellites: turns through Wyoming, the voice's first chunk, memory
     soak.section,  # last: kept from the file as it was
 ]
 
