@@ -59,7 +59,7 @@ def section(run: Run) -> list[str]:
         paced = asyncio.run(satellites(port, turns_each, pace=(1.0, 3.0)))
         paced["inside"] = taken(inside)
         run.progress("wyoming: the voice, cold and warm, plain and streamed")
-        voice = asyncio.run(speech(port, run.app, 4 if run.quick else 8))
+        voice = asyncio.run(speech(port, run.app, 4 if run.quick else 8))  # replies per kind of request
         after = memory(server.pid)
     finally:
         server.terminate()
@@ -155,9 +155,10 @@ async def synthesize(port: int, text: str, streamed: bool) -> tuple[float, float
 
 
 async def speech(port: int, app, n: int) -> dict:
-    texts = [app.dialogue().turn(f"explain step {k}")[1].text for k in range(1, 13)]
-    texts = [t for t in texts][: 2 * n]
-    plain, streamed = texts[:n], texts[n:2 * n]
+    asked = [f"explain step {k}" for k in range(1, 14)] + ["i need a break", "help me apologize",
+                                                         "how do i say how i feel"]
+    texts = [app.dialogue().turn(q)[1].text for q in asked][: 2 * n]
+    plain, streamed = texts[0::2], texts[1::2]  # each a mix of steps and the rest, none said twice
     out = {}
     for label, group, is_streamed in (("cold", plain, False), ("warm", plain, False),
                                       ("cold, streamed", streamed, True), ("warm, streamed", streamed, True)):
@@ -184,7 +185,12 @@ def report(burst, paced, voice, idle, live, after, turns_each) -> list[str]:
              "|---|---:|---:|---:|---:|---:|---:|---:|",
              turns_row("back to back (each asks again the moment it is answered)", burst),
              turns_row("at a spoken pace (each a turn every 1-3 s)", paced), "",
-             "The voice: replies of the guide's steps (about a minute of speech each, pauses included), Piper "
+             f"Back to back the server answers {burst['per_s']:.0f} turns a second, about "
+             f"{2000 / burst['per_s']:.0f} ms of the two cores a turn (matching, safety stage, dialogue, protocol; "
+             "the client shares the cores): 50 turns asked at once wait in a queue for them, which is what the "
+             "back-to-back times measure.", "",
+             "The voice: replies never rendered before (the steps, a breathing break, an apology's walkthrough; "
+             "about a minute each, pauses included), Piper "
              "en_US-joe-medium, 22,050 Hz 16-bit mono. First chunk = ms from sending the request to the first "
              "AudioChunk (goal: under 150 ms). RTF = seconds to stream the whole reply / seconds of audio.", "",
              "| request | replies | first chunk median ms | first chunk max ms | RTF | audio s (median) |",
