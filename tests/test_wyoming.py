@@ -29,6 +29,7 @@ from wyoming.event import Event, read_event, write_event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
+from assistant.dialogue.content import strip_pauses
 from assistant.dialogue.session import DialogueSettings
 from assistant.dialogue.timer import ScaledClock
 from assistant.errors import InputError
@@ -133,6 +134,12 @@ def test_each_turn_on_a_new_connection_is_handled_with_homeassistants_context_ec
     assert event.type == "handled" and step_of(app, event.data["text"]) == 3
     assert "[pause" in event.data["text"]  # the pauses travel to the voice, which says them as silence
     assert miss.type == "not-handled" and miss.data["text"] in app.content.responses["reprompt"]
+
+
+def test_plain_text_answers_without_pause_marks_for_a_pipeline_with_another_voice(app, voices):
+    with serving(app, voices, plain_text=True) as coach:
+        event = asyncio.run(turn(port_of(coach), "explain step three"))
+    assert event.data["text"] == strip_pauses(said(app, "explain step three")) and "[" not in event.data["text"]
 
 
 def test_two_satellites_walk_the_steps_each_in_its_own_place(app, voices):
