@@ -431,6 +431,10 @@ def test_a_due_time_out_is_posted_to_the_local_webhook_and_the_restart_goes_on_f
             port = port_of(coach)
             started = asyncio.run(turn(port, "time out for one minute", "assist_satellite.lounge"))
             assert hook.got.wait(10), "no call-back"
+            lounge = coach.sessions._live[("satellite_id", "assist_satellite.lounge")]
+            deadline = time.monotonic() + 5
+            while lounge.pending is not None and time.monotonic() < deadline:  # the POST's answer is read
+                time.sleep(0.01)
             after = asyncio.run(turn(port, "next", "assist_satellite.lounge"))
     finally:
         hook.close()
