@@ -8,8 +8,13 @@ a file is danger when its name says "danger", everyday when it says "everyday" o
 tests/data/danger.tsv and everyday.tsv, every sentence of intents/ (the `safety` intent's as danger,
 all others as everyday: what people ask a relationship coach is the everyday talk nearest to danger),
 the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and
-safety_fresh.tsv, `tune` rows of blind.tsv and dev.tsv) and the even rows of CLINC150 out-of-scope.
-Held out, never read here: the odd rows and `test` halves, and all of safety_final.tsv.
+safety_fresh.tsv, `tune` rows of blind.tsv, dev.tsv and distress_blind.tsv) and the even rows of CLINC150
+out-of-scope. Held out, never read here: the odd rows and `test` halves, and all of safety_final.tsv.
+distress_blind.tsv's `danger` rows are danger; its distress, help requests, time-outs and self-control
+("i need to leave the room before i say something awful") are everyday. Like dev.tsv, its tune half is
+scored left out (support guard, summary) but does not pick the thresholds: those stay on the safety sets.
+Rows a self-control phrase routes past the net (intents/in_the_moment.yaml, take_break's `phrases`) are
+left out of the thresholds: the net is never asked about them.
 
 Thresholds, from leave-one-set-out probabilities on the tune halves of the safety sets and blind.tsv,
 pooled: each tune half is scored by a net trained without it, as a new person's words would be. The phrases decide first.
@@ -59,7 +64,8 @@ LEX_SHARE = 0.5  # the word model's share of the final logit (assistant/understa
 LEX_C = 30.0  # inverse L2 strength of the word model's logistic regression
 LEX_MIN_DF = 2  # a word or word pair enters the vocabulary when at least this many training rows hold it
 SEED = 0
-TUNE_SETS = (*SAFETY_SETS, "blind", "dev")  # each set's tune half is scored by a net trained without it
+DISTRESS = "distress_blind"  # tests/data/distress_blind.tsv: a `split` column; kind `danger` is danger
+TUNE_SETS = (*SAFETY_SETS, "blind", "dev", DISTRESS)  # each set's tune half is scored by a net trained without it
 POOLED = (*SAFETY_SETS, "blind")  # the tune halves that pick the thresholds, pooled (as BENCHMARKS pools the held-out ones)
 # everyday training files whose names do not say so: what partners say to each other in an argument
 EVERYDAY_FILES = {"argument_lines.tsv"}
@@ -82,6 +88,8 @@ def training_rows() -> list[tuple[str, int, str]]:
     for name in ("blind", "dev"):
         rows += [(r["text"], int(r["intent"] == "safety"), name) for r in read_tsv(DATA / f"{name}.tsv")
                  if r["split"] == "tune"]
+    rows += [(r["text"], int(r["kind"] == "danger"), DISTRESS) for r in read_tsv(DATA / f"{DISTRESS}.tsv")
+             if r["split"] == "tune"]
     rows += [(r["text"], 0, "") for r in read_tsv(OOS)[0::2]]
     held = held_out()
     return [row for row in rows if row[0] not in held]
@@ -102,7 +110,7 @@ def held_out() -> set[str]:
     texts = set()
     for name in SAFETY_SETS:
         texts |= {r["text"] for r in read_tsv(DATA / f"{name}.tsv")[1::2]}
-    for name in ("blind.tsv", "dev.tsv"):
+    for name in ("blind.tsv", "dev.tsv", f"{DISTRESS}.tsv"):
         texts |= {r["text"] for r in read_tsv(DATA / name) if r["split"] == "test"}
     texts |= {r["text"] for r in read_tsv(DATA / FINAL)}  # held out whole
     return texts | {r["text"] for r in read_tsv(OOS)[1::2]}
@@ -218,7 +226,7 @@ def leave_set_out(x: np.ndarray, y: np.ndarray, sets: np.ndarray, texts: list[st
 
 
 def summary(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, unsure: float, sure: float,
-            doubt: float, support: float, near: dict[str, np.ndarray]) -> str:
+            doubt: float, support: float, near: dict[str, np.ndarray], calm: np.ndarray) -> str:
     lines = []
     supported = np.zeros(len(y), dtype=bool)
     for name in TUNE_SETS:
@@ -226,12 +234,26 @@ def summary(p: np.ndarray, y: np.ndarray, phrase: np.ndarray, sets: np.ndarray, 
     for name in TUNE_SETS:
         k = sets == name
         d, e = k & (y == 1), k & (y == 0)
-        answered, flagged = (phrase & (p >= doubt)) | ((p >= sure) & supported), phrase | (p >= unsure)
+        answered = ((phrase & (p >= doubt)) | ((p >= sure) & supported)) & ~calm  # self-control: not asked
+        flagged = (phrase | (p >= unsure)) & ~calm
         danger = (f"danger answered {np.mean(answered[d]):.1%}, answered or checked {np.mean(flagged[d]):.1%} "
                   f"({d.sum()}); " if d.any() else "")
         lines.append(f"  {name} tune half: {danger}everyday answered {np.mean(answered[e]):.1%}, "
                      f"checked {np.mean(flagged[e] & ~answered[e]):.1%} ({e.sum()})")
     return "\n".join(lines)
+
+
+def self_control_summary(p: np.ndarray, phrase: np.ndarray, calm: np.ndarray, sets: np.ndarray, texts: list[str],
+                         unsure: float, sure: float, doubt: float) -> str:
+    """The self-control rows of distress_blind.tsv's tune half, left out: how many a self-control phrase takes
+    to the break, and of the rest, how many the net would answer or ask about (the intents take the others)."""
+    kinds = {normalize(r["text"]): r["kind"] for r in read_tsv(DATA / f"{DISTRESS}.tsv") if r["split"] == "tune"}
+    k = (sets == DISTRESS) & np.array([kinds.get(t) == "self_control" for t in texts])
+    rest = k & ~calm
+    answered = rest & ((phrase & (p >= doubt)) | (~phrase & (p >= sure)))
+    asked = rest & ~answered & (phrase | (p >= unsure))
+    return (f"  {DISTRESS} self-control rows, tune half ({k.sum()}): {np.sum(k & calm)} taken to the break by a "
+            f"self-control phrase; of the other {rest.sum()}, {answered.sum()} answered, {asked.sum()} asked about")
 
 
 def main() -> int:
@@ -268,16 +290,19 @@ def main() -> int:
     encoder = MiniLMEncoder()
     x = encoder.embed(texts)
     matcher = Matcher(load_catalogue(INTENTS_DIR))
-    phrase = np.array([matcher.triggered(t) == "safety" for t in texts])
+    triggered = [matcher.triggered(t) for t in texts]
+    phrase = np.array([t == "safety" for t in triggered])
+    calm = np.array([t is not None and t != "safety" for t in triggered])  # self-control: never reaches the net
     p = leave_set_out(x, y, sets, texts)
-    tune = np.isin(sets, POOLED)
+    tune = np.isin(sets, POOLED) & ~calm
     unsure, sure, doubt, bound = thresholds(p[tune], y[tune], phrase[tune], args.recall, args.false_answer,
                                             args.answered, args.check_budget, args.doubt_demote)
     print(f"thresholds from the tune halves, each left out of training: unsure {unsure:.3f}, sure {sure:.3f}, "
           f"phrase doubted under {doubt:.3f} (bound by {bound})")
     support, near = support_min(x, p, y, phrase, sets, sure, args.demote)
     print(f"support guard: a sure verdict needs a trained danger statement within cosine {support:.2f}; then")
-    print(summary(p, y, phrase, sets, unsure, sure, doubt, support, near))
+    print(summary(p, y, phrase, sets, unsure, sure, doubt, support, near, calm))
+    print(self_control_summary(p, phrase, calm, sets, texts, unsure, sure, doubt))
     if args.dry_run:
         return 0
     model = Ensemble().fit(x, y, texts)

@@ -15,7 +15,7 @@ from assistant.dialogue.time_out import QUESTIONS as TIME_OUT_QUESTIONS
 from assistant.dialogue.time_out import TimeOutTurns
 from assistant.dialogue.timer import Clock, TimeOutTimer
 from assistant.messages import BreathingPlan, IntentMatch, Reply, Utterance
-from assistant.understanding.matcher import IntentRecognizer
+from assistant.understanding.matcher import SELF_CONTROL, IntentRecognizer
 from assistant.understanding.normalize import number_words
 
 log = logging.getLogger(__name__)
@@ -213,6 +213,9 @@ class Dialogue(TimeOutTurns):
         script = " ".join([cues] * cycles)
         self.session.section, self.session.walk = None, None
         self.session.question = ("time_out", None)
+        if m.slots.get(SELF_CONTROL) and "take_break" in c.responses:
+            # they named what they feared they might do, and chose to calm down: say that was right
+            intro = f"{self._say('take_break')} [pause] {intro}"
         return Reply(f"{intro} [pause 1] {script} {c.breathing_close}", "take_break", breathing=plan,
                      question=c.breathing_close)
 

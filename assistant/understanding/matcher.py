@@ -31,6 +31,9 @@ from assistant.understanding.safety import SAFETY_CHECK, SafetyNet
 
 SAFETY = "safety"
 MINUTES = "minutes"  # the slot read as a length of time (assistant/understanding/durations.py), not as one number
+SELF_CONTROL = "self_control"  # slot: the request named a harm they fear they might do (take_break's phrases)
+SELF_CONTROL_INTENTS = ("take_break", "time_out")
+SELF_CONTROL_LEAD = 5.0  # score points another request needs over a break or time-out to win over a self-control phrase
 NEGATIONS = frozenset({"not", "never"})  # a "yes" said with one of these, unlike its sentence, is a no
 
 
@@ -133,14 +136,22 @@ class Matcher:
 
     def _phrases_said(self, query: str) -> tuple[str | None, set[str]]:
         """The intent whose phrase occurs in the words said (safety first), and the intents one of
-        whose `except` figures of speech occurs. An exception cancels only the phrases it overlaps
-        ("beat me at chess" is not "beat me"), so a figure of speech never hides a real danger said
-        in the same breath."""
+        whose `except` phrases occurs.
+
+        Safety's exceptions are figures of speech: one cancels only the phrases it overlaps ("beat
+        me at chess" is not "beat me"), so a figure of speech never hides a real danger said in the
+        same breath. Another intent's exceptions cancel its phrases wherever they are said (take_break's
+        self-control phrases, "before i lose it", give way to any harm to a person: "before i hit him"),
+        unless one of safety's figures of speech covers them ("hurt her feelings" is not "hurt her")."""
         if not self._triggers and not self._gapped:
             return None, set()
         found, excepted = self._occurrences(query.split())
+        figures = [(s, e) for s, e, intent in excepted if intent == SAFETY]
+        cancelled = {intent for s, e, intent in excepted
+                     if intent != SAFETY and not any(fs < e and s < fe for fs, fe in figures)}
         live = {intent for start, end, intent in found
-                if not any(e_intent == intent and s < end and start < e for s, e, e_intent in excepted)}
+                if (intent != SAFETY and intent not in cancelled)
+                or (intent == SAFETY and not any(s < end and start < e for s, e in figures))}
         trigger = (SAFETY if SAFETY in live else sorted(live)[0]) if live else None
         return trigger, {intent for _, _, intent in excepted}
 
@@ -194,7 +205,9 @@ class Matcher:
                 p = float(self.safety_net.probability(vector.reshape(1, -1), [query])[0])
                 if p < self.safety_net.phrase_doubt:
                     return IntentMatch(SAFETY_CHECK, round(100.0 * p, 1), stage="phrase_doubted")
-            return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
+            if trigger == SAFETY:
+                return replace(self._verdict(trigger, combined, per_sentence, query, None, "phrase"), score=100.0)
+            return self._self_control(trigger, combined, fuzzy, per_sentence, query)
         order = np.argsort(-combined)
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else int(order[0])
         s = self.settings
@@ -229,6 +242,31 @@ class Matcher:
             return verdict
         best = self._closest(self.intents[top], per_sentence)
         return IntentMatch(None, round(score, 1), sentence=best.text, runner_up=self.intents[top])
+
+    def _self_control(self, trigger: str, combined: np.ndarray, fuzzy: np.ndarray, per_sentence: np.ndarray,
+                      query: str) -> IntentMatch:
+        """A phrase of an intent other than safety was said (take_break's: "before i lose it", "or i'll say
+        something awful"), with no safety phrase and no harm to a person: someone naming their own temper
+        to keep it in check. The safety net is not asked: its words ("lose it", "hit something") sit near
+        danger, and answering this with emergency numbers teaches people not to say it. The intents
+        decide between a break and time apart (time_out when that is what was asked for); a confident
+        other request is kept ("how do i say this so i don't lose my temper"); anything else is the
+        phrase's intent. take_break and time_out carry the slot self_control (the break praises the choice)."""
+        order = np.argsort(-combined)
+        if self._safety is not None and int(order[0]) == self._safety:
+            order = order[1:]
+        top = self.intents[int(order[0])]
+        second = self.intents[int(order[1])] if len(order) > 1 else None
+        best = int(order[0])
+        confident = fuzzy[best] >= 100.0 or combined[best] >= self.settings.threshold
+        calmer = max(float(combined[self.intents.index(i)]) for i in SELF_CONTROL_INTENTS if i in self.intents)
+        elsewhere = confident and top not in ("distress", SAFETY) and (
+            top in SELF_CONTROL_INTENTS or fuzzy[best] >= 100.0 or combined[best] - calmer >= SELF_CONTROL_LEAD)
+        intent = top if elsewhere else trigger
+        verdict = self._verdict(intent, combined, per_sentence, query, second if intent == top else top, "self_control")
+        if intent in SELF_CONTROL_INTENTS:  # decided by a phrase, like a safety phrase: a confident verdict
+            verdict = replace(verdict, score=100.0, slots={**verdict.slots, SELF_CONTROL: True})
+        return verdict
 
     def match_any(self, heard: Sequence[str]) -> IntentMatch:
         """The verdict over a recogniser's hypotheses, the best first. The best one decides, or when
