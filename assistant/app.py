@@ -78,32 +78,48 @@ def check(assistant: Assistant) -> list[str]:
     return problems
 
 
+ENGINES = ("moonshine", "vosk", "pocketsphinx")  # --engine; None: Moonshine, PocketSphinx when it cannot load
+
+
 def recognizer(assistant: Assistant, engine: str | None = None, model: Path | None = None,
                bias: bool = True, live: bool = False):
     """The recognizer to use, and a one-line notice of what was chosen and why.
 
-    Vosk when a model is found (--model, ASSISTANT_VOSK_MODEL, models/, Vosk's cache);
-    otherwise PocketSphinx, whose English model ships in its wheel. `live` (the voice loop):
-    PocketSphinx decodes in a child process (hearing/decoder_process.py), so its decoding never stalls
-    the audio callbacks."""
+    Default: Moonshine tiny-en (hearing/moonshine.py, its model inside its wheel), with PocketSphinx
+    biased to the intents beside it (hearing/ears.py: over its own voice, and as the second opinion
+    on short unclear utterances). When Moonshine cannot load, the notice says why and PocketSphinx
+    hears alone. --engine vosk: Vosk with a model found (--model, ASSISTANT_VOSK_MODEL, models/,
+    Vosk's folders). --engine pocketsphinx: PocketSphinx alone. `live` (the voice loop): PocketSphinx
+    decodes in a child process (hearing/decoder_process.py), so it never stalls the audio callbacks."""
     from assistant.hearing.models import find_model
     from assistant.hearing.recognize import PocketSphinxEngine, RecognizerError, VoskEngine
 
     phrases = [s.text for s in assistant.catalogue.sentences] if bias else None
-    notice = ""
-    if engine in (None, "vosk"):
+    matcher = assistant.matcher
+
+    def understood(text: str) -> bool:
+        return matcher.match(text).intent is not None
+
+    if engine == "vosk":
         path, where = find_model(model)
-        if path is not None:
-            matcher = assistant.matcher
-            return (VoskEngine(path, phrases, second_opinion=lambda text: matcher.match(text).intent is not None),
-                    f"Vosk model {path} ({where})")
-        if engine == "vosk":
+        if path is None:
             raise RecognizerError(f"no Vosk model found ({where}); run `assistant model download` "
                                   "or pass --model PATH")
-        notice = f"no Vosk model found ({where}); using PocketSphinx's built-in English model"
-    matcher = assistant.matcher
+        return VoskEngine(path, phrases, second_opinion=understood), f"Vosk model {path} ({where})"
     kind = PocketSphinxEngine
     if live:
         from assistant.hearing.decoder_process import DecoderProcess as kind
-    engine_ = kind(phrases, second_opinion=lambda text: matcher.match(text).intent is not None)
-    return engine_, notice or "PocketSphinx's built-in English model"
+    notice = "PocketSphinx's built-in English model"
+    if engine in (None, "moonshine"):
+        from assistant.hearing.ears import Ears
+        from assistant.hearing.moonshine import MoonshineEngine
+
+        try:
+            neural = MoonshineEngine()
+            return (Ears(neural, kind(phrases, second_opinion=understood), understood),
+                    "Moonshine tiny-en (bundled), PocketSphinx beside it for its own voice and short commands")
+        except RecognizerError as exc:
+            if engine == "moonshine":  # asked for by name: an error, not a quiet fallback
+                raise
+            notice = f"{exc}; listening with PocketSphinx's built-in English model"
+    return kind(phrases, second_opinion=understood), notice

@@ -78,3 +78,7 @@ class AudioUnavailable(AssistantError):
 
 class VoiceDownloadError(AssistantError):
     """A Piper voice could not be listed or downloaded."""
+
+
+class TurnModelError(AssistantError):
+    """The end-of-turn model cannot load (missing, damaged, onnxruntime): text alone then decides."""

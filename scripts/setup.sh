@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent setup on Debian/Ubuntu: system packages (when missing), a venv in .venv and, on a
-# connected machine, the English Vosk model in models/ (once).
+# Idempotent setup on Debian/Ubuntu: system packages (when missing) and a venv in .venv. The default
+# recognizer (Moonshine tiny-en) ships in its wheel; the optional Vosk model (--engine vosk) is fetched
+# only on request: `.venv/bin/assistant model download` (or `python -m assistant.cli.model --setup`).
 # Usage: scripts/setup.sh            (runtime + test dependencies)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,9 +31,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
-# The English Vosk model (~40 MB), once: skipped when a model is already found (models/,
-# $ASSISTANT_VOSK_MODEL, Vosk's folders) or when ASSISTANT_NO_MODEL_FETCH=1. Offline, or on any
-# failure, one line and the assistant uses PocketSphinx; setup still succeeds. Nothing is kept
-# from a failed attempt. The assistant itself never uses the network at run time.
-.venv/bin/python -m assistant.cli.model --setup || [ $? -ne 130 ] || exit 130
 echo "setup: ready (.venv/bin/assistant)"

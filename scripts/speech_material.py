@@ -114,3 +114,56 @@ def word_accuracy(said: list[str], heard: list[str]) -> float:
         errors += Levenshtein.distance(r, h)
         words += len(r)
     return max(0.0, 1 - errors / max(1, words))
+
+
+_PAUSE = __import__("re").compile(r"\s*\[(\d+(?:\.\d+)?)\]\s*")
+
+
+def hesitant_parts(said: str) -> tuple[list[str], list[float]]:
+    """'i think we should [1.1] maybe [0.7] talk' -> (['i think we should', 'maybe', 'talk'], [1.1, 0.7])."""
+    pieces = _PAUSE.split(said.strip())
+    return [p.strip() for p in pieces[0::2]], [float(x) for x in pieces[1::2]]
+
+
+def hesitant_say(said: str, variant: str = "joe", rate: int = 16000) -> tuple[Audio, list[tuple[float, float]]]:
+    """A sentence with pause marks said as a hesitant person says it: rendered whole by Piper with a
+    comma at each mark (so the voice goes on, as before a pause, not down as at the end), then each
+    comma's gap stretched to the mark's length. Returns the audio and each pause's (start, end) in
+    seconds. When Piper's gaps cannot be found, the parts are said apart with the pauses between."""
+    parts, pauses = hesitant_parts(said)
+    audio = piper_say(", ".join(parts), variant, rate)
+    x = audio.samples
+    hop = rate // 100
+    rms = np.sqrt(np.convolve(x ** 2, np.ones(hop) / hop, mode="same"))[::hop]
+    quiet = rms < max(1e-4, 0.03 * float(np.percentile(rms, 95)))
+    gaps, start = [], None
+    for i, q in enumerate(quiet):
+        if q and start is None:
+            start = i
+        elif not q and start is not None:
+            if i - start >= 5:
+                gaps.append((start, i))
+            start = None
+    gaps = sorted(sorted(gaps, key=lambda g: g[0] - g[1])[: len(pauses)])
+    if len(gaps) < len(pauses):  # say the parts apart
+        clips = [piper_say(p, variant, rate).samples for p in parts]
+        out, spans, t = [clips[0]], [], len(clips[0]) / rate
+        for clip, pause in zip(clips[1:], pauses):
+            out += [np.zeros(round(pause * rate), np.float32), clip]
+            spans.append((t, t + pause))
+            t += pause + len(clip) / rate
+        return Audio(np.concatenate(out), rate), spans
+    out, spans, pos, t = [], [], 0, 0.0
+    for (a, b), pause in zip(gaps, pauses):
+        mid = (a + b) // 2 * hop
+        piece = x[pos:mid]
+        out.append(piece)
+        t += len(piece) / rate
+        start_s = t - (mid - a * hop) / rate  # the gap began before its middle
+        filler = max(0, round(pause * rate) - (b - a) * hop)
+        out.append(np.zeros(filler, np.float32))
+        t += filler / rate
+        spans.append((round(start_s, 3), round(t + (b * hop - mid) / rate, 3)))
+        pos = mid
+    out.append(x[pos:])
+    return Audio(np.concatenate(out).astype(np.float32), rate), spans

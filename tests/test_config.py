@@ -49,7 +49,7 @@ def test_config_option_names_another_file_and_relative_paths_are_from_its_folder
     ("rate: 150\nrat: 3\n", 2, "unknown key 'rat'"),
     ("rate: fast\n", 1, "rate must be a whole number from 60 to 400, got 'fast'"),
     ("volume: 2\n", 1, "volume must be a number from 0 to 1"),
-    ("engine: whisper\n", 1, "engine must be one of vosk, pocketsphinx"),
+    ("engine: whisper\n", 1, "engine must be one of moonshine, vosk, pocketsphinx"),
     ("barge-in: maybe\n", 1, "barge-in must be true or false"),
     ("region: [uk\n", 2, "invalid YAML"),
     ("- rate: 150\n", 1, "the config file must be a mapping"),

@@ -21,7 +21,7 @@ class CrashesOnce:
         self.engine = engine
         self.crashed = False
 
-    def start(self) -> None:
+    def start(self, over_voice: bool = False) -> None:
         self.engine.start()
 
     def accept(self, pcm):

@@ -14,6 +14,7 @@ from assistant.cli import config, options, voices
 from assistant.cli import model as cli_model
 from assistant.cli import serve as cli_serve
 from assistant.cli import timeout as cli_timeout
+from assistant.cli import transcribe as cli_transcribe
 from assistant.cli import voice as cli_voice
 from assistant.dialogue.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
@@ -102,7 +103,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     dialogue = app.dialogue(settings)
     options.check_region(dialogue)
     if args.audio is not None:
-        texts = [cli_voice.ask_audio(args, app)]  # an Utterance, with the recogniser's alternatives
+        texts = [cli_transcribe.ask_audio(args, app)]  # an Utterance, with the recogniser's alternatives
     else:
         texts = options.lines(sys.stdin.buffer) if args.text == "-" else [args.text[:options.MAX_LINE]]
     for text in texts:
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_intents_check(args)
         return {"say": cmd_say, "breathe": cmd_breathe, "voices": voices.cmd_voices, "voice": voices.cmd_voice,
                 "devices": cmd_devices, "timeout": cli_timeout.cmd_timeout,
-                "listen": cli_voice.cmd_listen, "transcribe": cli_voice.cmd_transcribe,
+                "listen": cli_voice.cmd_listen, "transcribe": cli_transcribe.cmd_transcribe,
                 "doctor": cli_voice.cmd_doctor, "model": cli_model.cmd_model,
                 "serve": cli_serve.cmd_serve}[command](args)
     except AssistantError as exc:

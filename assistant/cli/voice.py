@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.app import build, check, recognizer
-from assistant.audio import read_wav
+from assistant.app import ENGINES, build, check, recognizer
 from assistant.cli import chat, options
+from assistant.cli import transcribe as transcribe_command
 from assistant.cli.reload import Reloader
 from assistant.dialogue.content import strip_pauses
 from assistant.errors import AssistantError, InputError
 from assistant.hearing.capture import CaptureSettings, Microphone
 from assistant.hearing.echo import CANCELLERS, EchoFilter, Reference, make_canceller
 from assistant.hearing.endpoint import SILENCE, EndpointSettings
-from assistant.hearing.recognize import transcribe
-from assistant.messages import Utterance
+from assistant.hearing.turn import EndOfTurn, TurnSettings, load_turn_model
 from assistant.room.addressed import Addressing, AddressSettings
 from assistant.room.events import Events, TranscriptLog
 from assistant.room.loop import VoiceLoop
 from assistant.room.overvoice import LoopSettings
+from assistant.room.turns import TurnTaking
 from assistant.speaking.playback import AudioUnavailable
 
 
 def add_recognition(parser: argparse.ArgumentParser) -> None:
     r = parser.add_argument_group("recognition")
-    r.add_argument("--engine", choices=["vosk", "pocketsphinx"], default=None,
-                   help="force an engine (default: Vosk when a model is found, else PocketSphinx)")
-    r.add_argument("--model", type=Path, default=None, metavar="PATH", help="the Vosk model folder")
+    r.add_argument("--engine", choices=ENGINES, default=None,
+                   help="the recognizer: moonshine (neural, bundled; PocketSphinx beside it for commands said over "
+                        "its voice), vosk (needs a model: `assistant model download`), or pocketsphinx alone "
+                        "(default: moonshine, pocketsphinx when Moonshine cannot load)")
+    r.add_argument("--model", type=Path, default=None, metavar="PATH", help="the Vosk model folder (--engine vosk)")
     r.add_argument("--no-bias", action="store_true",
                    help="decode free-form, without biasing recognition to the intents' sentences")
 
@@ -46,6 +47,10 @@ def add_commands(sub) -> None:
     a.add_argument("--input-device", default=None, metavar="NAME|INDEX", help="microphone (see `assistant devices`)")
     a.add_argument("--endpoint", choices=sorted(SILENCE), default="normal",
                    help="how long a pause ends what you say: quick 0.5 s, normal 0.9 s, relaxed 1.5 s (default: normal)")
+    a.add_argument("--turn", choices=("smart", "words", "window"), default="smart",
+                   help="how it knows you are done: smart (a clear request ends after a quarter second, a sentence "
+                        "that trails off waits %.1f s; from the words and the turn model), words (the same from the "
+                        "words alone), window (the --endpoint pause alone) (default: %%(default)s)" % TurnSettings.unfinished)
     a.add_argument("--silence", type=float, default=None, metavar="SECONDS",
                    help="trailing silence that ends an utterance, overriding --endpoint")
     a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",
@@ -80,49 +85,9 @@ def add_commands(sub) -> None:
     options.add_settings(listen)
     options.add_voice(listen)
 
-    tr = sub.add_parser("transcribe", help="decode a WAV file (any rate or channels) to text",
-                        description="Decode speech in FILE.wav with the same engine the voice loop uses.")
-    tr.add_argument("file", type=Path, metavar="FILE.wav")
-    tr.add_argument("--json", action="store_true", help='print {"text", "engine", "biased", "decode_ms"}')
-    add_recognition(tr)
-    tr.add_argument("--intents", type=Path, default=options.Paths.intents, metavar="DIR",
-                    help="intent files, for biasing (default: %(default)s)")
-    tr.add_argument("--content", type=Path, default=options.Paths.content, metavar="DIR", help=argparse.SUPPRESS)
+    transcribe_command.add_command(sub, add_recognition)
 
     sub.add_parser("doctor", help="check engine, model, devices, voice, intents and content; say how to fix each")
-
-
-MAX_FILE_SECONDS = 300  # longest WAV file decoded; noise takes about as long to decode as to hear
-
-
-def _read_audio(path: Path):
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    return read_wav(path, str(path), max_seconds=MAX_FILE_SECONDS)
-
-
-def cmd_transcribe(args: argparse.Namespace) -> int:
-    audio = _read_audio(args.file)  # a bad file is the only line on stderr, before any engine loads
-    app = build(options.Paths(args.intents, args.content))
-    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
-    print(f"assistant: {notice}", file=sys.stderr)
-    t = transcribe(engine, audio)
-    if args.json:
-        print(json.dumps({"text": t.text, "engine": t.engine, "biased": t.biased,
-                          "decode_ms": round(t.decode_s * 1000, 1), "alternatives": list(t.alternatives)},
-                         ensure_ascii=False))
-    else:
-        print(t.text)
-    return 0
-
-
-def ask_audio(args: argparse.Namespace, app) -> Utterance:
-    """What `ask --audio FILE` heard: the best hypothesis and the others."""
-    audio = _read_audio(args.audio)
-    engine, notice = recognizer(app, args.engine, args.model, bias=not args.no_bias)
-    print(f"assistant: {notice}", file=sys.stderr)
-    heard = transcribe(engine, audio)
-    return Utterance(heard.text, "voice", heard.alternatives)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -163,7 +128,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
                      echo=echo_filter(args.echo_cancel, speaker),
                      addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer,
                                                            unprompted=args.unprompted_threshold),
-                                           wake_word(args.wake_word)))
+                                           wake_word(args.wake_word)),
+                     turns=TurnTaking(turn_taking(args.turn, app.matcher)))
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
     try:
         return loop.run(strip_pauses(dialogue.greeting().text))
@@ -183,6 +149,14 @@ def cmd_listen(args: argparse.Namespace) -> int:
             engine.close()
         if mic.dropped:
             print(f"assistant: {mic.dropped} audio blocks were dropped (the machine was too busy)", file=sys.stderr)
+
+
+def turn_taking(kind: str, matcher) -> EndOfTurn | None:
+    """The end-of-turn decision --turn asks for (None: the endpointer's window alone)."""
+    if kind == "window":
+        return None
+    settings = TurnSettings(model=kind == "smart")
+    return EndOfTurn(settings, load_turn_model(settings, options.warn), matcher.match)
 
 
 def optional_part(make, without: str):
@@ -241,15 +215,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     from assistant.hearing.models import find_model
 
-    path, where = find_model(None)
-    report(path is not None, f"Vosk model: {path} ({where})" if path else f"Vosk model: none ({where})",
-           "run `assistant model download` on a connected machine, or pass --model PATH; "
-           "meanwhile PocketSphinx's built-in English model is used")
     try:
         engine, notice = recognizer(app)
-        report(True, f"recognizer: {engine.name} ({notice})")
+        report(engine.name == "moonshine", f"recognizer: {engine.name} ({notice})",
+               "reinstall the assistant (`make setup`); meanwhile PocketSphinx hears alone, less well")
+        if hasattr(engine, "close"):
+            engine.close()
     except AssistantError as exc:
         report(False, f"recognizer: {exc}", "reinstall with `make setup`")
+    path, where = find_model(None)  # optional: only --engine vosk uses it
+    print(f"    Vosk model (for --engine vosk): {path} ({where})" if path else "    Vosk model (for --engine vosk): none")
     try:
         import sounddevice as sd
 

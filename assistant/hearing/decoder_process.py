@@ -82,13 +82,15 @@ class DecoderProcess(PocketSphinxEngine):
             raise RecognizerError(answer)
         return answer
 
-    def start(self) -> None:
+    def start(self, over_voice: bool = False) -> None:
         self._audio = []
+        self._partial = ""
         self._answer("start")
 
     def accept(self, pcm: np.ndarray) -> str:
         self._audio.append(pcm)
-        return self._answer("accept", pcm.tobytes())
+        self._partial = self._answer("accept", pcm.tobytes())
+        return self._partial
 
     def _end(self) -> tuple[str, list[str]]:
         return self._answer("end")

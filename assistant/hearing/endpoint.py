@@ -70,6 +70,13 @@ class Endpointer:
         self.speech_start: float | None = None
         self.speech_end: float | None = None  # when the last speech frame of an utterance ended
         self.over_voice = False  # the utterance started over its own voice (the loop says so)
+        self.wait: float | None = None  # seconds of silence that end this utterance, when the end of
+        # turn (hearing/turn.py) decided it; None: the window (`silence`)
+
+    @property
+    def quiet(self) -> float:
+        """Seconds of silence since the utterance's speech last went on (0 while speech goes on)."""
+        return self._quiet * self._frame_seconds if self.in_speech else 0.0
 
     def _loud_enough(self, frame: np.ndarray) -> bool:
         level = float(np.sqrt(np.mean(frame.astype(np.float32) ** 2)))
@@ -95,6 +102,7 @@ class Endpointer:
             self._echoed.append(echo)
             if sum(self._window) >= self._needed:
                 self.in_speech = True
+                self.wait = None
                 self._quiet = 0
                 kept = list(self._preroll)[-self._kept[any(self._echoed)]:]
                 self.speech_start = self.time - len(kept) * self._frame_seconds
@@ -114,8 +122,12 @@ class Endpointer:
         start = self.speech_start or self.time
         too_long = self.time - start >= self.settings.max_utterance
         short = self.over_voice and (self.speech_end or self.time) - start <= self.settings.over_voice_short
-        if self._quiet >= (self._short_end_frames if short else self._end_frames) or too_long:
+        ends = self._short_end_frames if short else self._end_frames
+        if self.wait is not None and not short:
+            ends = max(1, round(self.wait / self._frame_seconds))
+        if self._quiet >= ends or too_long:
             self.in_speech = False
             self.over_voice = False
+            self.wait = None
             return audio, True
         return audio, False

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
-from assistant.audio import Audio, resample
+from assistant.audio import Audio, resample_whole
 from assistant.errors import RecognizerError
 
 log = logging.getLogger(__name__)
@@ -52,19 +52,24 @@ class Transcript:
 class Recognizer(Protocol):
     name: str
 
-    def start(self) -> None:
-        """Begin a new utterance."""
+    def start(self, over_voice: bool = False) -> None:
+        """Begin a new utterance (`over_voice`: heard while the assistant speaks; engines may ignore it)."""
 
     def accept(self, pcm: np.ndarray) -> str:
         """Feed int16 samples at 16 kHz; returns the partial text so far."""
 
+    def early(self) -> Transcript:
+        """What was heard so far, without ending the utterance: the partial text (or, for an engine
+        without partials, a decode of the audio so far, which `finish` reuses when nothing was said
+        after it). The end of turn weighs it when a silence starts; may be called from another thread."""
+
     def finish(self) -> Transcript:
-        """End the utterance and return its final text."""
+        """End the utterance and return its final text. `start` may also begin a new one without it."""
 
 
 def to_pcm16(audio: Audio) -> np.ndarray:
     """Any Audio to 16 kHz int16 samples."""
-    x = resample(audio, RATE).samples if audio.rate != RATE else audio.samples
+    x = resample_whole(audio, RATE).samples if audio.rate != RATE else audio.samples
     return (np.clip(x, -1, 1) * 32767).astype(np.int16)
 
 
@@ -135,18 +140,24 @@ class VoskEngine:
         rec.SetMaxAlternatives(ALTERNATIVES + 1)
         return rec
 
-    def start(self) -> None:
+    def start(self, over_voice: bool = False) -> None:
         self._audio = []
         self._segments = []
+        self._partial = ""
         self._rec = self._recognizer(self.grammar)
 
     def accept(self, pcm: np.ndarray) -> str:
         self._audio.append(pcm)
         if self._rec.AcceptWaveform(pcm.tobytes()):  # Vosk's own endpoint: keep the segment
             self._segments.append(_vosk_texts(self._rec.Result())[0])
-            return " ".join(t for t in self._segments if t)
+            self._partial = " ".join(t for t in self._segments if t)
+            return self._partial
         partial = _words(json.loads(self._rec.PartialResult()).get("partial", ""))
-        return " ".join(t for t in [*self._segments, partial] if t)
+        self._partial = " ".join(t for t in [*self._segments, partial] if t)
+        return self._partial
+
+    def early(self) -> Transcript:
+        return Transcript(getattr(self, "_partial", ""), self.name, self.grammar is not None)
 
     def finish(self) -> Transcript:
         t = time.perf_counter()
@@ -207,15 +218,23 @@ class PocketSphinxEngine:
         self.lm_sentences = len(usable)
         return True
 
-    def start(self) -> None:
+    def start(self, over_voice: bool = False) -> None:
         self._audio = []
+        self._partial = ""
+        if getattr(self, "_in_utt", False):  # the last one was taken early, never finished
+            self.decoder.end_utt()
         self.decoder.start_utt()
+        self._in_utt = True
 
     def accept(self, pcm: np.ndarray) -> str:
         self._audio.append(pcm)
         self.decoder.process_raw(pcm.tobytes(), False, False)
         hyp = self.decoder.hyp()
-        return _words(hyp.hypstr) if hyp else ""
+        self._partial = _words(hyp.hypstr) if hyp else ""
+        return self._partial
+
+    def early(self) -> Transcript:
+        return Transcript(getattr(self, "_partial", ""), self.name, self.biased)
 
     def finish(self) -> Transcript:
         t = time.perf_counter()
@@ -229,6 +248,7 @@ class PocketSphinxEngine:
     def _end(self) -> tuple[str, list[str]]:
         """End the utterance: its best hypothesis and n-best alternatives (the biased pass)."""
         self.decoder.end_utt()
+        self._in_utt = False
         return self._hypotheses()
 
     def _hypotheses(self) -> tuple[str, list[str]]:

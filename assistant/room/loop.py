@@ -31,6 +31,7 @@ from assistant.room.calls import Calls
 from assistant.room.events import Events
 from assistant.room.microphone import MicrophoneWatch
 from assistant.room.overvoice import LoopSettings, OverItsVoice
+from assistant.room.turns import TurnTaking
 from assistant.speaking.playback import AudioUnavailable
 from assistant.speaking.speaker import Speaker
 from assistant.understanding.matcher import SAFETY
@@ -44,10 +45,12 @@ class VoiceLoop:
                  events: Events, endpoint: EndpointSettings = EndpointSettings(),
                  settings: LoopSettings = LoopSettings(), say: Callable[[str], None] = print,
                  tones: bool = False, reloader=None, transcript=None, echo=None,
-                 addressing: Addressing | None = None) -> None:
+                 addressing: Addressing | None = None, turns: TurnTaking | None = None) -> None:
         self.mic = mic
         self.echo = echo  # an echo.EchoFilter that takes the speaker's sound out of each frame, or None
         self.addressing = addressing or Addressing()
+        self.taking = turns or TurnTaking(None)  # the end of turn: how long a silence ends an utterance
+        self._checked: tuple = (None, False)  # the last partial weighed by _certain, and its verdict
         self.reloader = reloader  # picks up edits to intents/ and content/ before each turn
         self.transcript = transcript  # the opt-in conversation log (TranscriptLog), or None
         self.recognizer = recognizer
@@ -129,7 +132,8 @@ class VoiceLoop:
             self._levels.append(levels)
             if self.addressing.hear(frame) and in_utterance:  # the wake word just ended: what follows
                 self.recognizer.finish()  # is the request, decoded without it ("hey jarvis" came out as
-                self.recognizer.start()  # "a therapist", and "i need a break" went to professional_help)
+                self.recognizer.start(over_voice=heard_during_speech)  # "a therapist", and "i need a
+                self.taking.reset()  # break" went to professional_help)
             speaking = self._speaking()
             if speaking and not self._listening_while_speaking():
                 if in_utterance:
@@ -145,7 +149,9 @@ class VoiceLoop:
                     continue
                 if speech is not None:
                     if not in_utterance:
-                        self.recognizer.start()
+                        self.recognizer.start(over_voice=speaking)
+                        self.taking.reset()
+                        self._checked = (None, False)
                         in_utterance = True
                         heard_during_speech = speaking
                         ep.over_voice = speaking  # a short one ends after a shorter silence
@@ -154,6 +160,8 @@ class VoiceLoop:
                     else:
                         self.over.energy = [self.over.energy[0] + levels[0], self.over.energy[1] + levels[1]]
                     partial = self.recognizer.accept(speech)
+                    if not heard_during_speech:
+                        self.taking.frame(self.recognizer, ep)
                     last_speech = time.monotonic()
                     barged = self.over.barge_word(partial) if heard_during_speech and not self.over.mostly_echo() else None
                     if barged or self.settings.early and partial and self._certain(partial, heard_during_speech):
@@ -177,6 +185,7 @@ class VoiceLoop:
                 self._recover(exc)
                 in_utterance, swallowing = False, False
                 ep.reset()
+        self.taking.close()
         return 0
 
     def _recover(self, problem: Exception) -> None:
@@ -214,9 +223,13 @@ class VoiceLoop:
         """A danger phrase in a partial result acts at once, before the silence window ends (unless
         it is its own echo). Other commands wait for the end of the utterance: in a room the first
         word of a sentence ("what ...", "stop interrupting me") is not a command."""
+        if self._checked[0] == (partial, during_speech):  # the same partial, frame after frame
+            return self._checked[1]
         m = self.dialogue.matcher.match(partial)
-        return (m.intent == SAFETY and m.stage == "phrase" and self._heeded(m.intent, partial, during_speech, m.stage)
-                and self._addressed(m.intent, m.score, partial, during_speech).act)
+        certain = (m.intent == SAFETY and m.stage == "phrase" and self._heeded(m.intent, partial, during_speech, m.stage)
+                   and self._addressed(m.intent, m.score, partial, during_speech).act)
+        self._checked = ((partial, during_speech), certain)
+        return certain
 
     def _turn(self, speech_end: float, endpoint_at: float, *, early: bool, during_speech: bool,
               barged: str | None = None) -> None:
@@ -271,10 +284,13 @@ class VoiceLoop:
         self.turns += 1
         self.events.write(
             turn=self.turns, transcript=transcript.text, engine=transcript.engine, biased=transcript.biased,
+            alternatives=list(transcript.alternatives),
             intent=match.intent, score=match.score, slots=dict(match.slots), early=early, addressed=verdict.why,
             response=strip_pauses(reply.text), **({"silenced_at": silenced_at} if silenced_at else {}),
             **(self.over.kept() if during_speech else {}),
+            end_of_turn=None if early or self.taking.verdict is None else self.taking.verdict.kind,
             timings_ms={"endpoint": round((endpoint_at - speech_end) * 1000, 1),
+                        "turn": None if early else self.taking.decided_ms,
                         "decode": round((t1 - t0) * 1000, 1), "match": round((t2 - t1) * 1000, 1),
                         "dialogue": round((t3 - t2) * 1000, 1),
                         "first_audio": None if first_audio is None else round(first_audio * 1000, 1)})

@@ -120,10 +120,13 @@ class Person:
         seconds since the epoch."""
         from assistant.audio import trim_silence
 
-        audio = trim_silence(render(text, voice))
+        return self.play(trim_silence(render(text, voice)).samples)
+
+    def play(self, samples: np.ndarray) -> float:
+        """Play 22,050 Hz `samples`; returns (after) when the last one sounded, in seconds since the epoch."""
         self._done.clear()
-        self._at, self._clip = 0, audio.samples.astype(np.float32)
-        self._done.wait(30)
+        self._at, self._clip = 0, np.asarray(samples, dtype=np.float32)
+        self._done.wait(60)
         return (self.ended_at or time.perf_counter()) + WALL
 
     def close(self) -> None:
