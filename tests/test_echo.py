@@ -209,3 +209,30 @@ def test_a_canceller_that_cannot_start_is_one_warning_and_listening_goes_on(monk
     assert cli_voice.echo_filter("webrtc", Speaker()) is None
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "listening without echo cancellation" in err[0] and "make setup" in err[0]
+
+
+def test_the_cancellers_rest_in_silence_and_take_the_next_reply_out_as_well(reply):
+    """Nothing played for 5 s: frames pass untouched (idle costs little); the next reply, after a
+    long silence, still has its echo taken out once the canceller has heard a second of it."""
+    gap = np.zeros(8 * RATE)
+    both = np.concatenate([reply, gap, reply])
+    mic = _room(both)
+    reference = Reference()
+    played = resample_to(both, 22050)
+    echo = EchoFilter(make_canceller("webrtc"), reference)
+    outs, sent, cpu_in_gap = [], 0, None
+    second = len(reply) + len(gap)
+    for i in range(0, len(mic) - 480 + 1, 480):
+        while sent < len(played) and sent / 22050 < (i + 480) / RATE + 0.1:
+            reference.played(played[sent:sent + 512], 22050, 1000.0 + sent / 22050)
+            sent += 512
+        if i == len(reply) + 6 * RATE:
+            cpu_in_gap = dict(echo.cpu)
+        outs.append(echo(mic[i:i + 480], 1000.0 + i / RATE))
+        if i == second - 480:
+            assert echo.cpu == cpu_in_gap  # rested: nothing ran over the last 2 s of the gap
+    out = np.concatenate(outs)
+    assert echo.rested >= 2 * RATE // 480
+    tail = slice(second + RATE, len(out))
+    erle = 10 * np.log10(np.mean(mic[tail].astype(float) ** 2) / np.mean(out[tail].astype(float) ** 2))
+    assert erle > 15, erle

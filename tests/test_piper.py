@@ -293,3 +293,18 @@ def test_config_key_tts_chooses_the_engine(tmp_path):
     config.write_text("rate: 150\ntts: festival\n")
     line = one_error(run_cli("--config", str(config), "say", "hello"))
     assert f"{config}:2: tts must be one of piper, pyttsx3" in line
+
+
+def test_the_speech_cache_is_bounded_in_bytes_not_only_lines(monkeypatch):
+    """An evening of different lines must not grow the cache without end (issue: ~240 MB at 512 lines)."""
+    from assistant.speaking import renderer as renderer_module
+    from assistant.speaking.piper_tts import PiperRenderer
+
+    monkeypatch.setattr(renderer_module, "CACHE_BYTES", 600_000)
+    r = PiperRenderer()
+    r.start()
+    for i in range(8):
+        r.render(f"This is line number {i}, said once.", 150)
+    held = sum(a.samples.nbytes for a in r._cache.values())
+    assert held == r._cache_bytes <= 600_000 and 1 <= len(r._cache) < 8
+    assert r.render("This is line number 7, said once.", 150) is r._cache[("This is line number 7, said once.", 150)]

@@ -130,7 +130,9 @@ def test_a_couple_talking_to_each_other_is_not_answered_but_danger_is(room, tmp_
         # it asks whether they are safe
         assert not [t for t in acted(bot) if t["intent"] not in ("safety", "safety_check")], heard
         assert quiet == 0.0 or acted(bot)
-        assert len([e for e in heard if e.get("transcript")]) >= 3  # it did hear them (logged as ignored)
+        # it did hear them (logged as ignored); lines 1.5 s apart may be one utterance, as the end of
+        # turn waits 1.6 s for what is not a clear request
+        assert sum(len(e.get("transcript", "").split()) for e in heard) >= 15, heard
         # whatever it says to a false alarm (the safety answer, a minute of it) may still be
         # going: danger is heard over its voice (barge-in), so 20 s is enough to wait
         Assistant.wait_quiet(timeout=20)

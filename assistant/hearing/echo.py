@@ -13,12 +13,12 @@ it learns as it goes). Two cancellers, measured in BENCHMARKS.md (section `room`
   recogniser hears while the speaker sounds (EchoFilter.heard): a word said over the
   assistant's voice keeps its first sounds, which WebRTC's suppressor takes.
 
-A canceller that cannot start is one warning line, and the loop runs on without it.
+A canceller that cannot start is one warning line, and the loop runs on without it. Five seconds
+after its voice last sounded the cancellers rest (frames pass untouched): idle costs little.
 """
 
 from __future__ import annotations
 
-import ctypes
 import ctypes.util
 import logging
 import threading
@@ -126,9 +126,8 @@ class Reference:
     The player's audio thread calls `played(block, rate, sounds_at)`; the microphone side asks
     `at(t0, n)` for the n samples (at 16 kHz) that sounded from time t0 on. Silence between
     replies is kept as silence. Times come from a sample clock (sampleclock.py), not from each
-    block's jittery stamp. Played audio is resampled to 16 kHz with a
-    windowed-sinc filter: the echo comes back through the sound system's own good resampler,
-    and a rough reference (linear interpolation) would cap how much a canceller can take out."""
+    block's jittery stamp. Played audio is resampled to 16 kHz with a windowed-sinc filter: the echo
+    comes back through the sound system's good resampler; linear interpolation would cap ERLE."""
 
     TAPS = 16  # filter half-length, in input samples
 
@@ -144,8 +143,7 @@ class Reference:
         self._next = 0.0  # input sample position of the next output sample
 
     def played(self, block: np.ndarray, rate: int, sounds_at: float) -> None:
-        """From the audio thread: `block` (float32 at `rate`) starts sounding at `sounds_at`
-        (a jittery stamp: the time comes from the sample clock, sampleclock.py)."""
+        """From the audio thread: `block` (float32 at `rate`) starts sounding about `sounds_at`."""
         with self._lock:
             first_sounds, started = self.clock.stamp(sounds_at, len(block), rate)
             if started:
@@ -217,7 +215,8 @@ class EchoFilter:
     word said to it ("stop" was heard as "op", "up", "what"). `heard` is that frame."""
 
     def __init__(self, canceller: Canceller, reference: Reference, above: float = 4.0,
-                 hold: float = 1.0, suppress: float = 0.35, linear: Canceller | None = None) -> None:
+                 hold: float = 1.0, suppress: float = 0.35, linear: Canceller | None = None,
+                 rest: float = 5.0) -> None:
         self.canceller = canceller
         self.linear = linear
         self.heard: np.ndarray | None = None  # the last frame, for the recogniser
@@ -227,6 +226,9 @@ class EchoFilter:
         self.suppress = suppress  # before the room's noise is known: output/input RMS under which it is echo
         self.echo_only = False  # the last frame was the assistant's own voice (or its residue) and nothing else
         self._playing: deque[bool] = deque(maxlen=max(1, round(hold / 0.03)))
+        self.rest = rest  # seconds after its voice last sounded from which the cancellers rest (no echo to take out)
+        self._since_sound = rest  # seconds since the reference last sounded
+        self.rested = 0  # frames handed on untouched
         self._room: deque[float] = deque(maxlen=300)  # microphone levels while nothing played (about 9 s)
         self._floor = 0.0
         self.frames = 0
@@ -239,10 +241,13 @@ class EchoFilter:
         started = time.perf_counter()
         ref = self.reference.at(captured_at, len(frame))
         far = (np.clip(ref, -1, 1) * 32767).astype(np.int16)
+        sounding = float(np.abs(far).max(initial=0)) > 30
+        self._since_sound = 0.0 if sounding else self._since_sound + len(frame) / RATE
+        if self._since_sound >= self.rest:  # nothing played for a while: no echo, and idle costs little
+            return self._rest(frame)
         out = self.canceller.process(frame, far)
         done = time.perf_counter()
         self.cpu[self.canceller.name] += done - started
-        sounding = float(np.abs(far).max(initial=0)) > 30
         self._playing.append(sounding)
         self.heard = out
         if self.linear is not None:
@@ -262,18 +267,34 @@ class EchoFilter:
             left = float(np.sqrt(np.mean(out.astype(np.float32) ** 2)))
             self.echo_only = left < self.above * self._floor or left < self.suppress * raw
             self.suppressed += self.echo_only
-        elif raw >= 1.0:  # a block of digital silence (the audio system fell behind) is not the room
+        else:
+            self._learn_room(raw)
+        self.frames += 1
+        return out
+
+    def _learn_room(self, raw: float) -> None:
+        if raw >= 1.0:  # a block of digital silence (the audio system fell behind) is not the room
             self._room.append(raw)
             if len(self._room) < self._room.maxlen or self.frames % 10 == 0:
                 self._floor = float(np.percentile(self._room, 20))
+
+    def _rest(self, frame: np.ndarray) -> np.ndarray:
+        """The frame handed on as it is (the room's level still learned), the cancellers not run."""
+        self.heard = frame
+        energy = float(np.sum(frame.astype(np.float64) ** 2))
+        self.levels = (energy, energy)
+        self.echo_only = False
+        self._playing.append(False)
+        self._learn_room(float(np.sqrt(energy / max(1, len(frame)))))
         self.frames += 1
-        return out
+        self.rested += 1
+        return frame
 
     def summary(self) -> dict:
         """How much of its own voice each canceller took out (echo return loss enhancement, dB, over
         the frames it sounded in) and its CPU per second of microphone audio: for `--events`."""
         audio = self.frames * 0.03 or 1.0
-        return {"frames": self.frames, "echo_only": self.suppressed,
+        return {"frames": self.frames, "echo_only": self.suppressed, "rested": self.rested,
                 "erle_db": {name: round(10 * np.log10(self.energy["in"] / left), 1) if left and self.energy["in"] else None
                             for name, left in self.energy.items() if name != "in"},
                 "cpu_ms_per_s": {name: round(seconds / audio * 1000, 2) for name, seconds in self.cpu.items()}}

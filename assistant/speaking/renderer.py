@@ -38,9 +38,14 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
+CACHE_BYTES = 32 * 2**20  # bytes of rendered audio a renderer keeps (about 6 minutes of Piper's voice)
+
+
 def cached_render(renderer, text: str, rate: int, synthesize, sample_rate: int) -> Audio:
-    """A line through the renderer's session cache (least recently used first out, `_cache_size`
-    lines), counting hits and misses; `synthesize(text, rate)` renders a miss. Both engines use it."""
+    """A line through the renderer's session cache (least recently used first out, at most
+    `_cache_size` lines and CACHE_BYTES of audio: a long evening's lines, each a few hundred kB, would
+    otherwise hold hundreds of MB), counting hits and misses; `synthesize(text, rate)` renders a
+    miss. Both engines use it."""
     if not any(ch.isalnum() for ch in text):
         return Audio(np.zeros(0, dtype=np.float32), sample_rate)  # nothing to say
     key = (text, rate)
@@ -52,8 +57,10 @@ def cached_render(renderer, text: str, rate: int, synthesize, sample_rate: int) 
         renderer.misses += 1
         audio = synthesize(text, rate)
         renderer._cache[key] = audio
-        if len(renderer._cache) > renderer._cache_size:
-            renderer._cache.popitem(last=False)
+        held = getattr(renderer, "_cache_bytes", 0) + audio.samples.nbytes
+        while renderer._cache and (len(renderer._cache) > renderer._cache_size or held > CACHE_BYTES):
+            held -= renderer._cache.popitem(last=False)[1].samples.nbytes
+        renderer._cache_bytes = held
         return audio
 
 
