@@ -96,8 +96,9 @@ def _carries_cmn(engine) -> bool:
     return decoder is not None and hasattr(decoder, "set_cmn") and hasattr(decoder, "reinit_feat")
 
 
-def _right(app, text: str, want: str | None) -> tuple[bool, str | None]:
-    got = app.matcher.match(text).intent
+def _right(app, text, want: str | None) -> tuple[bool, str | None]:
+    """Judged as the loop judges it: a Transcript's hypotheses through match_any (a typed text alone)."""
+    got = (app.matcher.match(text) if isinstance(text, str) else app.matcher.match_any(text.heard)).intent
     return got == want, got
 
 
@@ -165,7 +166,7 @@ def spoken_accuracy(app, engines: dict, rows: list[dict], voices: Iterable[str],
                     t = time.perf_counter()
                     tr = transcribe(engine, heard_audio)
                     spent = time.perf_counter() - t
-                    ok, got = _right(app, tr.text, r["intent"])
+                    ok, got = _right(app, tr, r["intent"])
                     a = acc[label]
                     a["correct"] += ok
                     a["null_accepted"] += r["intent"] is None and got is not None

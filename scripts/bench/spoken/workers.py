@@ -11,12 +11,17 @@ from .audio import _babble_streams, render, speakable
 
 
 def default_engines(app) -> tuple[dict, list[dict]]:
-    """PocketSphinx biased and free-form, and Vosk the same when an English model is found.
+    """The default (Moonshine with PocketSphinx beside it), PocketSphinx biased and free-form, and Vosk
+    the same when an English model is found.
     Returns (engines by label, skipped rows for engines that could not be measured)."""
     from assistant.hearing.recognize import PocketSphinxEngine, VoskEngine
 
+    from assistant.app import recognizer
+
     phrases = [s.text for s in app.catalogue.sentences]
+    default, _ = recognizer(app)
     engines = {
+        "default (moonshine, pocketsphinx beside it)": default,
         "pocketsphinx biased": PocketSphinxEngine(
             phrases=phrases, second_opinion=lambda t: app.matcher.match(t).intent is not None),
         "pocketsphinx free": PocketSphinxEngine(phrases=None),
