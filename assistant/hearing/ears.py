@@ -20,7 +20,8 @@ import numpy as np
 
 from assistant.hearing.recognize import ALTERNATIVES, RATE, Recognizer, Transcript, _distinct
 
-LONGEST = 8.0  # seconds: an utterance up to this long whose words match no intent gets the biased pass too
+LONGEST = 3.0  # seconds: an utterance up to this long whose words match no intent gets the biased pass too
+# (commands and robotic voices are short; on a longer miss it cost ~0.8 s and a core, for chatter)
 NOISE = 1.5  # seconds: a short utterance of a word or two that neither pass understands is taken for a noise
 # (Moonshine, like Whisper, names a noise or its own voice's tail: "you", "okay", "bye")
 SUSPECT = frozenset({"you", "thank you", "thanks", "bye", "oh", "the", "so", "i", "a", "uh", "um", "hmm", "huh"})
