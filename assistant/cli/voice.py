@@ -48,9 +48,9 @@ def add_commands(sub) -> None:
     a.add_argument("--endpoint", choices=sorted(SILENCE), default="normal",
                    help="how long a pause ends what you say: quick 0.5 s, normal 0.9 s, relaxed 1.5 s (default: normal)")
     a.add_argument("--turn", choices=("smart", "words", "window"), default="smart",
-                   help="how it knows you are done: smart (a clear request ends after a quarter second, a sentence "
+                   help="how it knows you are done: smart (a clear request ends after %.2f s of silence, a sentence "
                         "that trails off waits %.1f s; from the words and the turn model), words (the same from the "
-                        "words alone), window (the --endpoint pause alone) (default: %%(default)s)" % TurnSettings.unfinished)
+                        "words alone), window (the --endpoint pause alone) (default: %%(default)s)" % (TurnSettings.quick, TurnSettings.unfinished))
     a.add_argument("--silence", type=float, default=None, metavar="SECONDS",
                    help="trailing silence that ends an utterance, overriding --endpoint")
     a.add_argument("--guard", type=float, default=LoopSettings.guard, metavar="SECONDS",

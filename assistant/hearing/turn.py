@@ -28,6 +28,7 @@ import numpy as np
 from assistant.errors import TurnModelError
 from assistant.hearing.whisper_features import RATE, SECONDS, log_mel
 from assistant.messages import IntentMatch
+from assistant.understanding.normalize import normalize, numbers_in
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,16 @@ MODEL_SHA256 = "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f
 TRAILING = frozenset("""and but so or because cause then the a an to of if when which who whose with
 for from about after before until my your our their i we he she they um uh er erm like just maybe
 than as at into let's lets let""".split())  # not "it", "you", "do": "what can you do" is done
-NEEDS = {"explain_step": "step"}  # an intent said without this slot is not finished ("explain step ...")
+NEEDS = {"explain_step": "step"}  # an intent said without its number is not finished ("explain step ...")
 _WORDS = re.compile(r"[a-z']+")
 
 
 @dataclass(frozen=True)
 class TurnSettings:
-    quick: float = 0.25  # seconds of silence that end a complete, confident request
+    quick: float = 0.15  # seconds of silence that end a complete, confident request
     unsure: float = 1.6  # seconds of silence that end what is neither (the hesitant set pauses up to 1.5 s)
     unfinished: float = 2.0  # seconds of silence an unfinished sentence is given
-    probe: float = 0.1  # seconds of silence after which the turn is weighed (text decoded so far)
+    probe: float = 0.06  # seconds of silence after which the turn is weighed (text decoded so far)
     confident: float = 85.0  # the matcher's score (0-100) a request needs to end quickly
     complete: float = 0.5  # the turn model's probability from which it hears a finished sentence
     doubt: float = 0.15  # under this probability, the model hears an unfinished one
@@ -138,7 +139,7 @@ class EndOfTurn:
         if m is None or m.intent is None or m.score < s.confident:
             return Turn(s.unsure, "unsure", p, "no confident request" if m is None or m.intent is None
                         else f"{m.intent} at {m.score:.0f}")
-        if NEEDS.get(m.intent) and NEEDS[m.intent] not in m.slots:
+        if NEEDS.get(m.intent) and not numbers_in(normalize(text)):  # its number not said (yet)
             return Turn(s.unsure, "unsure", p, f"{m.intent} without its {NEEDS[m.intent]}")
         if p is not None and p < s.complete:
             return Turn(s.unsure, "unsure", p, f"{m.intent} at {m.score:.0f}, may go on (p {p:.2f})")

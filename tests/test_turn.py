@@ -1,0 +1,54 @@
+"""The end of a turn: a clear request ends after a short silence, a sentence that trails off waits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.hearing import turn as turn_module
+from assistant.hearing.turn import EndOfTurn, TurnModel, TurnSettings, load_turn_model, trails_off
+from tests.loop_tools import piper_pcm
+
+
+@pytest.fixture(scope="module")
+def model() -> TurnModel:
+    return TurnModel()
+
+
+def said(text: str) -> np.ndarray:
+    return np.concatenate([piper_pcm(text).astype(np.float32) / 32767, np.zeros(1600, np.float32)])
+
+
+def test_a_clear_request_ends_after_a_short_silence(app, model):
+    decide = EndOfTurn(TurnSettings(), model, app.matcher.match)
+    for text in ("i need a break", "explain step three", "help me apologize"):
+        verdict = decide.decide(text, said(text))
+        assert verdict.kind == "quick" and verdict.wait == TurnSettings.quick, (text, verdict)
+
+
+def test_a_sentence_that_trails_off_waits_longer_than_any_pause(app, model):
+    decide = EndOfTurn(TurnSettings(), model, app.matcher.match)
+    for text in ("i think we should", "and then he", "i want to talk about money but"):
+        verdict = decide.decide(text, said(text))
+        assert verdict.kind == "unfinished" and verdict.wait >= 1.8, (text, verdict)
+    assert not trails_off("what can you do") and trails_off("and then i")
+
+
+def test_a_request_missing_its_number_waits_for_it(app):
+    verdict = EndOfTurn(TurnSettings(model=False), None, app.matcher.match).decide("explain step")
+    assert verdict.kind == "unsure" and verdict.wait >= 1.5
+
+
+def test_the_turn_model_hears_an_unfinished_sentence_in_the_voice(model):
+    assert model.probability(said("and then he")) < TurnSettings.doubt
+    assert model.probability(said("help me apologize")) > TurnSettings.complete
+
+
+def test_a_damaged_turn_model_is_one_warning_and_the_words_decide(tmp_path, monkeypatch):
+    bad = tmp_path / "turn.onnx"
+    bad.write_bytes(turn_module.MODEL.read_bytes()[:1000])
+    monkeypatch.setattr(turn_module, "MODEL", bad)
+    monkeypatch.setattr(turn_module.TurnModel.__init__, "__defaults__", (bad, turn_module.MODEL_SHA256))
+    warned = []
+    assert load_turn_model(TurnSettings(), warned.append) is None
+    assert len(warned) == 1 and "does not match its checksum" in warned[0] and "words alone" in warned[0]
