@@ -26,14 +26,20 @@ class PulseServer:
             raise RuntimeError("pulseaudio is not installed; run `make setup`")
         self.folder = folder
         self.socket = folder / "native"
+        self.sinks = sinks
         self.env = dict(os.environ, PULSE_SERVER=f"unix:{self.socket}", PULSE_RUNTIME_PATH=str(folder),
                         HOME=str(folder))
+        self.defaults = {"set-default-sink": sinks[0], "set-default-source": f"{sinks[-1]}.monitor"}
+        self.start()
+
+    def start(self) -> None:
+        folder, sinks = self.folder, self.sinks
         self.proc = subprocess.Popen(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
              "--use-pid-file=no", "--disable-shm=yes", "--log-target=stderr",
              "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
              *[arg for sink in sinks for arg in ("-L", f"module-null-sink sink_name={sink}")]],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=open(folder / "pulse.log", "wb"))
+            env=self.env, stdout=subprocess.DEVNULL, stderr=open(folder / "pulse.log", "ab"))
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -43,11 +49,59 @@ class PulseServer:
             time.sleep(0.1)
         else:
             raise RuntimeError("pulseaudio did not start within 15 s")
-        self.pactl("set-default-sink", sinks[0])
-        self.pactl("set-default-source", f"{sinks[-1]}.monitor")
+        for command, name in self.defaults.items():
+            self.pactl(command, name)
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess:
+        if args and args[0] in self.defaults:  # kept: a restarted server gets them again
+            self.defaults[args[0]] = args[1]
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, timeout=10)
+
+    def restart(self, down: float = 0.0) -> None:
+        """Fault injection: the sound server stops (every stream on it ends) and, `down` seconds later,
+        starts again on the same socket with the same sinks and defaults (no stream comes back by itself)."""
+        self.stop()
+        time.sleep(down)
+        self.start()
+
+    def _short(self, kind: str) -> list[list[str]]:
+        return [line.split("\t") for line in self.pactl("list", "short", kind).stdout.decode().splitlines()]
+
+    def remove_sink(self, name: str) -> dict:
+        """Fault injection: the null sink `name` unplugged. PulseAudio moves the streams on it (and on
+        its monitor) to the other sink (source); a loopback pinned to it ends. Returns what was there,
+        for return_sink."""
+        sinks = {row[1]: row[0] for row in self._short("sinks")}
+        sources = {row[1]: row[0] for row in self._short("sources")}
+        there = {"inputs": [r[0] for r in self._short("sink-inputs") if r[1] == sinks.get(name)],
+                 "outputs": [r[0] for r in self._short("source-outputs") if r[1] == sources.get(f"{name}.monitor")]}
+        module = next(r[0] for r in self._short("modules") if r[1] == "module-null-sink" and f"sink_name={name}" in r[2])
+        self.pactl("unload-module", module)
+        return there
+
+    def return_sink(self, name: str, there: dict) -> None:
+        """The null sink `name` plugged back in, and the streams that were on it moved back, as a
+        desktop's sound settings do for a device that returns."""
+        self.pactl("load-module", "module-null-sink", f"sink_name={name}")
+        for stream in there["inputs"]:
+            self.pactl("move-sink-input", stream, name)
+        for stream in there["outputs"]:
+            self.pactl("move-source-output", stream, f"{name}.monitor")
+        for command, device in self.defaults.items():
+            self.pactl(command, device)
+
+    def streams_of(self, pid: int) -> tuple[list[str], list[str]]:
+        """The sink inputs and source outputs process `pid` has open (its playback and its capture)."""
+        found = ([], [])
+        for k, kind in enumerate(("sink-inputs", "source-outputs")):
+            index = None
+            for line in self.pactl("list", kind).stdout.decode().splitlines():
+                line = line.strip()
+                if line.startswith(("Sink Input #", "Source Output #")):
+                    index = line.split("#")[1]
+                elif line == f'application.process.id = "{pid}"' and index is not None:
+                    found[k].append(index)
+        return found
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -153,22 +207,8 @@ class Room:
         import sounddevice as sd
 
         self.server = server
-        loaded = server.pactl("load-module", "module-loopback", f"source={speaker}.monitor", f"sink={mic}",
-                              f"latency_msec={delay_ms}", "adjust_time=0", "source_dont_move=true",
-                              "sink_dont_move=true")
-        if loaded.returncode != 0:
-            raise RuntimeError(f"module-loopback: {loaded.stderr.decode().strip()}")
-        self.module = loaded.stdout.decode().strip()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:  # the loopback's sink input: set its volume
-            inputs = server.pactl("list", "short", "sink-inputs").stdout.decode().splitlines()
-            mine = [line.split()[0] for line in inputs if "module-loopback" in line]
-            if mine:
-                server.pactl("set-sink-input-volume", mine[0], f"{echo_db}dB")
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("module-loopback made no sink input")
+        self._loopback = (speaker, mic, delay_ms, echo_db)
+        self._loop_back()
         rng = np.random.default_rng(7)
         white = np.fft.rfft(rng.normal(size=22050 * 8))
         pink = np.fft.irfft(white / np.sqrt(np.maximum(1, np.arange(len(white)))), 22050 * 8)
@@ -185,7 +225,35 @@ class Room:
                                           blocksize=1024, callback=play)
         self.stream.start()
 
+    def _loop_back(self) -> None:
+        server, (speaker, mic, delay_ms, echo_db) = self.server, self._loopback
+        loaded = server.pactl("load-module", "module-loopback", f"source={speaker}.monitor", f"sink={mic}",
+                              f"latency_msec={delay_ms}", "adjust_time=0", "source_dont_move=true",
+                              "sink_dont_move=true")
+        if loaded.returncode != 0:
+            raise RuntimeError(f"module-loopback: {loaded.stderr.decode().strip()}")
+        self.module = loaded.stdout.decode().strip()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the loopback's sink input: set its volume
+            inputs = server.pactl("list", "short", "sink-inputs").stdout.decode().splitlines()
+            mine = [line.split()[0] for line in inputs if "module-loopback" in line]
+            if mine:
+                server.pactl("set-sink-input-volume", mine[0], f"{echo_db}dB")
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("module-loopback made no sink input")
+
+    def reconnect(self) -> None:
+        """The echo path again after a sink it was pinned to went away and came back (its module ended)."""
+        modules = [r.split("\t")[0] for r in self.server.pactl("list", "short", "modules").stdout.decode().splitlines()]
+        if self.module not in modules:
+            self._loop_back()
+
     def close(self) -> None:
-        self.stream.stop()
-        self.stream.close()
+        try:
+            self.stream.stop()
+            self.stream.close()
+        except Exception:  # noqa: BLE001 - its server went away (a restart): the stream is already gone
+            pass
         self.server.pactl("unload-module", self.module)

@@ -164,7 +164,10 @@ def test_quick_rows_cover_the_intents_and_voices_take_turns():
 
 def test_measure_in_worker_processes_matches_one_process(app, engines):
     two_rows, voices = rows()[:2], ["en-us", "en-gb"]  # one phrase a voice
-    here = accuracy.spoken_accuracy(app, engines, two_rows, voices, [None], voices_per_phrase=1)
+    from assistant.app import recognizer
+
+    every = {"default (moonshine, pocketsphinx beside it)": recognizer(app)[0], **engines}  # as default_engines has them
+    here = accuracy.spoken_accuracy(app, every, two_rows, voices, [None], voices_per_phrase=1)
     there = workers.measure(app, two_rows, voices, [None], workers=2)
 
     def key(rs):
@@ -185,7 +188,7 @@ def test_vosk_is_reported_when_no_english_model_is_found(app, monkeypatch, found
 
     monkeypatch.setattr(models, "find_model", lambda explicit, *a, **k: found)
     engines, skipped = workers.default_engines(app)
-    assert sorted(engines) == ["pocketsphinx biased", "pocketsphinx free"]
+    assert sorted(engines) == ["default (moonshine, pocketsphinx beside it)", "pocketsphinx biased", "pocketsphinx free"]
     assert len(skipped) == 1 and skipped[0]["engine"] == "vosk" and reason in skipped[0]["skipped"]
 
 
@@ -199,11 +202,12 @@ def test_a_phrase_decodes_the_same_whatever_came_before(app, engines):
     assert sorted(forward["errors"]) == sorted(backward["errors"])
 
 
-def test_bench_only_replaces_just_the_named_section_and_keeps_the_rest():
+def test_bench_only_replaces_just_the_named_section_adds_a_new_one_and_keeps_the_rest():
     import importlib
     bench_main = importlib.import_module("bench.__main__")
     text = "# Benchmarks\n\nheader\n\n## Safety\n\nold safety\n\n## Room: x\n\nold room\n"
     out = bench_main.splice(text, ["## Safety", "", "new safety", ""])
     assert out == "# Benchmarks\n\nheader\n\n## Safety\n\nnew safety\n\n## Room: x\n\nold room\n"
-    with pytest.raises(SystemExit):
-        bench_main.splice(text, ["## Not there", ""])
+    out = bench_main.splice(text, ["## Not there", "", "new", ""])  # a section new to the file: at its end
+    assert out == text.rstrip("\n") + "\n\n## Not there\n\nnew\n"
+    assert bench_main.kept(Path("/nonexistent/BENCHMARKS.md"), "## Room soak") == []

@@ -38,7 +38,7 @@ MODEL_SHA256 = "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f
 # Words a sentence does not end on: said last before a silence, the speaker is still going.
 TRAILING = frozenset("""and but so or because cause then the a an to of if when which who whose with
 for from about after before until my your our their i we he she they um uh er erm like just maybe
-than as at into let's lets let""".split())  # not "it", "you", "do": "what can you do" is done
+than as at into let's lets let should could would must gonna wanna gotta""".split())  # not "it", "you", "do": "what can you do" is done
 NEEDS = {"explain_step": "step"}  # an intent said without its number is not finished ("explain step ...")
 _WORDS = re.compile(r"[a-z']+")
 

@@ -7,6 +7,14 @@ With no wake word (the default):
 - a request ("i need a break", "explain step three") is acted on when it is confident: within
   the follow-up window the matcher's own threshold is enough, outside it (people may be talking
   to each other) it needs `unprompted` (78, chosen on the tune half of tests/data/room_*.tsv);
+- distress said to nobody in particular ("we're barely holding it together") is still a moment to
+  help: out of the blue it needs `unprompted_distress` (66), not `unprompted`. Chosen on the tune
+  halves (tests/data/room_chatter.tsv's even rows, tests/data/distress_blind.tsv's tune half): the
+  lowest bar at which no even chatter row is acted on; held out, it takes 87 of the 120 distress and
+  help rows instead of 61, and acts on one more of 65 chatter lines (6, not 5; BENCHMARKS.md,
+  "Distress, help and self-control"). Its answer is one question ("Would a breathing break help
+  first?"), and a reply talked over is stopped like any other taken out of the blue. A self-control
+  phrase ("i'm going outside before i lose it") is confident by itself (the matcher's score 100);
 - a command that only means something while the assistant is busy (stop, next, slower, yes, ...)
   is acted on while it speaks, within the follow-up window after it last spoke, or while a
   walkthrough, breathing break or question is under way; otherwise it was said to the partner;
@@ -38,6 +46,7 @@ SAFETY_INTENTS = (SAFETY, "safety_check")
 CONTROL = ("stop", "next", "previous", "repeat", "resume", "slower", "faster", "yes", "no", "goodbye",
            "timer_status")
 NAMES = ("coach", "assistant")  # saying one of these addresses it
+DISTRESS = ("distress",)  # upset with no ask in it: answered out of the blue at `unprompted_distress`
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class AddressSettings:
     always_answer: bool = False  # answer every miss with a reprompt (one person alone with it)
     wake_window: float = 6.0  # seconds after a wake word during which what is said is acted on
     unprompted: float = 78.0  # score 0-100 a request needs outside the follow-up window, unnamed
+    unprompted_distress: float = 66.0  # the same for distress (upset, no ask in it); never above `unprompted`
     talked_over: int = 2  # utterances said over a reply to a request taken out of the blue that make it unwanted
 
 
@@ -100,6 +110,11 @@ class Addressing:
         if verdict.why == "wake word":
             self.woken_at = None  # one wake word, one request; the follow-up window carries on from there
 
+    def _unprompted(self, intent: str) -> float:
+        """The score a request needs out of the blue: distress's own bar, or every other request's."""
+        s = self.settings
+        return min(s.unprompted, s.unprompted_distress) if intent in DISTRESS else s.unprompted
+
     def woken(self) -> bool:
         return self.woken_at is not None and self.clock() - self.woken_at <= self.settings.wake_window
 
@@ -126,6 +141,6 @@ class Addressing:
         prompted = named or self.in_follow_up() or self.settings.always_answer
         if intent in CONTROL and not (busy or prompted):
             return Verdict(False, "a command with nothing to command")
-        if intent not in CONTROL and not prompted and score < self.settings.unprompted:
+        if intent not in CONTROL and not prompted and score < self._unprompted(intent):
             return Verdict(False, "not confident enough unprompted")
         return Verdict(True, "addressed" if not prompted else "follow-up")

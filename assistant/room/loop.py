@@ -30,8 +30,10 @@ from assistant.room.addressed import Addressing, Verdict
 from assistant.room.calls import Calls
 from assistant.room.events import Events
 from assistant.room.microphone import MicrophoneWatch
+from assistant.room.output import EchoReport, SpeakerWatch
 from assistant.room.overvoice import LoopSettings, OverItsVoice
 from assistant.room.turns import TurnTaking
+from assistant.room.typed import typed_turn
 from assistant.speaking.playback import AudioUnavailable
 from assistant.speaking.speaker import Speaker
 from assistant.understanding.matcher import SAFETY
@@ -67,7 +69,9 @@ class VoiceLoop:
         self.over = OverItsVoice(settings)  # what is heard while it speaks, and what of it is acted on
         # energy heard, and kept by the canceller, over the endpointer's preroll from before a start over its voice
         self._levels: deque[tuple[float, float]] = deque(maxlen=max(1, round(endpoint.echo_preroll / getattr(getattr(mic, "settings", None), "block", 0.03))))
-        self.watch = MicrophoneWatch(mic, events, self.stopping)  # blocks dropped; a device lost and back
+        self.watch = MicrophoneWatch(mic, events, self.stopping, typed=lambda text: typed_turn(self, text))
+        self.output = SpeakerWatch(events)  # the output device lost (replies printed) and back
+        self.echo_report = EchoReport(echo, events)  # the cancellers' figures every 10 minutes
         self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
 
     # -- speaking ------------------------------------------------------------------------------
@@ -86,21 +90,11 @@ class VoiceLoop:
         spoken = normalize(strip_pauses(reply.text))
         self.over.saying_safety = reply.intent == SAFETY
         self.over.saying = spoken  # a danger heard while it speaks that is its own words coming back is ignored
-        if self.speaker is None:
-            return None
-        try:
-            self.speaker.speak_reply(reply, self.dialogue.session.rate, self.tones)
+        # printed only when the output device is lost; it is tried again once a minute (output.py)
+        self.speaker, first_audio = self.output.speak(self.speaker, reply, self.dialogue.session.rate, self.tones)
+        if self.speaker is not None:
             self._quiet_until = time.monotonic() + self.settings.guard
-            return self.speaker.first_audio_s
-        except AudioUnavailable as exc:
-            log.warning("%s; printing replies instead", exc)
-            self.events.write(event="speaker lost", problem=str(exc))
-            speaker, self.speaker = self.speaker, None
-            try:
-                speaker.close()
-            except Exception:  # noqa: BLE001 - the device is already gone
-                pass
-            return None
+        return first_audio
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, ready_text: str | None = None) -> int:
@@ -124,6 +118,7 @@ class VoiceLoop:
                 ep.reset()
                 continue
             self.watch.report_drops()
+            self.echo_report.poll()
             if frame is None:
                 continue
             if self.echo is not None:

@@ -8,7 +8,10 @@ and `stop()` silences playback within one block.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from typing import Protocol
@@ -19,6 +22,34 @@ from assistant.audio import Audio, find_device
 from assistant.errors import AudioUnavailable
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def native_stderr_quiet():
+    """Silences what the C audio libraries print straight to stderr while a lost device is tried
+    again (PortAudio's "Expression ... failed" lines, ALSA's "Unable to connect"): about eight lines
+    a try, so a device that never comes back would fill the journal. Python's own log lines wait
+    meanwhile (the root logger's handlers are held), so none is lost."""
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.acquire()
+    saved = None
+    try:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+        except (OSError, ValueError):  # no stderr to silence
+            pass
+        yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+        for handler in reversed(handlers):
+            handler.release()
 
 
 class Timeline:
@@ -101,6 +132,7 @@ class SoundDevicePlayer:
         self.reference = None  # an echo.Reference told of every block played (silence too), or None
         self.ahead = 0.0  # seconds from a block being mixed to its sounding (the output latency), last seen
         self.underruns = 0  # times the device ran dry (its audio thread was kept waiting): a gap in what it said
+        self.failed = False  # the last try to open the device failed: the next tries are not printed by C libraries
 
     @property
     def playing(self) -> bool:
@@ -139,23 +171,27 @@ class SoundDevicePlayer:
             self._timeline = None
         self._done.set()
 
-    def _open(self, rate: int) -> None:
+    def open(self, rate: int) -> None:
+        """The output stream at `rate`, open (kept open between replies; opened again when the device
+        or the sound server dropped it); AudioUnavailable when the device cannot be opened."""
         if self._stream is not None and self._rate == rate and self._stream.active:
             return
         self.close()
         sd = self._sd
         self._rate = rate  # before the first callback, which tells the echo reference the rate
         try:
-            stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=self.device,
-                                     blocksize=self.blocksize, latency=self.latency, callback=self._callback,
-                                     finished_callback=self._on_finished)
-            stream.start()
+            with native_stderr_quiet() if self.failed else contextlib.nullcontext():
+                stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=self.device,
+                                         blocksize=self.blocksize, latency=self.latency, callback=self._callback,
+                                         finished_callback=self._on_finished)
+                stream.start()
         except sd.PortAudioError as exc:
+            self.failed = True
             raise AudioUnavailable(f"cannot play on the output device ({exc})") from None
-        self._stream, self._rate = stream, rate
+        self._stream, self._rate, self.failed = stream, rate, False
 
     def play(self, timeline: Timeline) -> None:
-        self._open(timeline.rate)
+        self.open(timeline.rate)
         with self._lock:
             self._timeline = timeline
             self._position = 0

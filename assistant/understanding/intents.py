@@ -8,13 +8,17 @@ File format (hassil's sentence syntax, a strict subset of its file layout):
         sentences:
           - "(i need|give me) [a] <break>"
           - "[let us] do [some] {pattern} breathing"
+        phrases:                 # another intent's phrases decide it when no safety phrase is said, and
+          - "before i (snap|explode)"   # the safety net is not asked: self-control (matcher.py)
+        except:                  # ...unless one of these is said anywhere in the utterance
+          - "(hit|hurt) (him|her)"
       safety:
         sentences: [...]
         phrases:                 # said anywhere in an utterance, these decide the intent
           - "(hit|hits) me"
           - "(knife|gun) ... (at|to) (me|my)"   # "..." = up to GAP other words in between
-        except:                  # ...unless one of these is said too (figures of speech)
-          - "beat me at"
+        except:                  # ...unless one of these is said too, over the phrase (figures of speech);
+          - "beat me at"         # one over another intent's exception voids it ("hurt her feelings")
     lists:
       pattern:
         values:

@@ -25,11 +25,11 @@ from rapidfuzz import fuzz, process
 from assistant.messages import IntentMatch
 from assistant.understanding.durations import minutes_said
 from assistant.understanding.encoder import Embedder, cached_embeddings
-from assistant.understanding.intents import GAP, Catalogue, Phrase, Sentence
+from assistant.understanding.intents import Catalogue, Sentence
 from assistant.understanding.normalize import normalize, numbers_in
+from assistant.understanding.phrases import SAFETY, PhraseSpotter
 from assistant.understanding.safety import SAFETY_CHECK, SafetyNet
 
-SAFETY = "safety"
 MINUTES = "minutes"  # the slot read as a length of time (assistant/understanding/durations.py), not as one number
 SELF_CONTROL = "self_control"  # slot: the request named a harm they fear they might do (take_break's phrases)
 SELF_CONTROL_INTENTS = ("take_break", "time_out")
@@ -77,83 +77,11 @@ class Matcher:
         self._vectors = cached_embeddings(embedder, self._texts) if embedder is not None else None
         self._safety = self.intents.index(SAFETY) if SAFETY in self.intents else None
         self._phrases = self._slot_phrases(sentences)
-        self._triggers: dict[str, str] = {}  # phrase -> intent
-        self._exceptions: dict[str, str] = {}
-        self._gapped: list[Phrase] = []  # "a ... b" phrases
-        self._parts: dict[str, list[tuple[int, int]]] = {}  # words -> [(gapped phrase, part)]
-        longest = [0]
-        for p in catalogue.phrases:
-            if p.groups:
-                for g, group in enumerate(p.groups):
-                    for alt in group:
-                        self._parts.setdefault(alt, []).append((len(self._gapped), g))
-                        longest.append(len(alt.split()))
-                self._gapped.append(p)
-            else:
-                (self._exceptions if p.exception else self._triggers)[p.text] = p.intent
-                longest.append(len(p.text.split()))
-        self._longest = max(longest)
-
-    def _occurrences(self, words: list[str]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-        """(start, end, intent) of every trigger phrase and every exception phrase in the words."""
-        found, excepted = [], []
-        parts: dict[int, dict[int, list[tuple[int, int]]]] = {}  # gapped phrase -> part -> spans
-        for i in range(len(words)):
-            for n in range(1, min(self._longest, len(words) - i) + 1):
-                gram = " ".join(words[i:i + n])
-                if gram in self._triggers:
-                    found.append((i, i + n, self._triggers[gram]))
-                if gram in self._exceptions:
-                    excepted.append((i, i + n, self._exceptions[gram]))
-                for pid, g in self._parts.get(gram, ()):
-                    parts.setdefault(pid, {}).setdefault(g, []).append((i, i + n))
-        for pid, spans in parts.items():
-            phrase = self._gapped[pid]
-            if len(spans) < len(phrase.groups):
-                continue
-            for start, end in spans[0]:
-                last = self._chain(spans, 1, len(phrase.groups), end)
-                if last is not None:
-                    (excepted if phrase.exception else found).append((start, last, phrase.intent))
-                    break
-        return found, excepted
-
-    @staticmethod
-    def _chain(spans: dict[int, list[tuple[int, int]]], g: int, count: int, end: int) -> int | None:
-        """Where the parts g.. of a gapped phrase end, each within GAP words of the one before."""
-        if g == count:
-            return end
-        for start, stop in spans[g]:
-            if end <= start <= end + GAP:
-                last = Matcher._chain(spans, g + 1, count, stop)
-                if last is not None:
-                    return last
-        return None
+        self._spotter = PhraseSpotter(catalogue.phrases)
 
     def triggered(self, query: str) -> str | None:
         """The intent whose phrase occurs in the words said, safety first."""
-        return self._phrases_said(query)[0]
-
-    def _phrases_said(self, query: str) -> tuple[str | None, set[str]]:
-        """The intent whose phrase occurs in the words said (safety first), and the intents one of
-        whose `except` phrases occurs.
-
-        Safety's exceptions are figures of speech: one cancels only the phrases it overlaps ("beat
-        me at chess" is not "beat me"), so a figure of speech never hides a real danger said in the
-        same breath. Another intent's exceptions cancel its phrases wherever they are said (take_break's
-        self-control phrases, "before i lose it", give way to any harm to a person: "before i hit him"),
-        unless one of safety's figures of speech covers them ("hurt her feelings" is not "hurt her")."""
-        if not self._triggers and not self._gapped:
-            return None, set()
-        found, excepted = self._occurrences(query.split())
-        figures = [(s, e) for s, e, intent in excepted if intent == SAFETY]
-        cancelled = {intent for s, e, intent in excepted
-                     if intent != SAFETY and not any(fs < e and s < fe for fs, fe in figures)}
-        live = {intent for start, end, intent in found
-                if (intent != SAFETY and intent not in cancelled)
-                or (intent == SAFETY and not any(s < end and start < e for s, e in figures))}
-        trigger = (SAFETY if SAFETY in live else sorted(live)[0]) if live else None
-        return trigger, {intent for _, _, intent in excepted}
+        return self._spotter.said(query)[0]
 
     def with_catalogue(self, catalogue: Catalogue) -> "Matcher":
         """A matcher for another catalogue (an edited intents/), with these settings and embedder."""
@@ -198,7 +126,7 @@ class Matcher:
             return IntentMatch(None, 0.0, stage="empty")
         vector = self.embed(query)
         combined, fuzzy, _, per_sentence = self.scores(query, vector)
-        trigger, excepted = self._phrases_said(query)
+        trigger, excepted = self._spotter.said(query)
         if trigger is not None:
             if trigger == SAFETY and self.safety_net is not None and vector is not None:
                 # A danger phrase the net finds no danger around ("he shot me a look") is asked about.

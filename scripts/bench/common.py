@@ -74,6 +74,7 @@ class Run:
     progress: Callable[[str], None]
     load_s: float  # seconds build() took
     shared: dict = field(default_factory=dict)  # figures a section leaves for a later one (voice -> plot)
+    minutes: float | None = None  # the room soak's length (--minutes); None: 120, 10 with --quick
 
     @cached_property
     def oos(self) -> list[dict]:

@@ -24,8 +24,12 @@ WALL = time.time() - time.perf_counter()  # perf_counter + WALL: seconds since t
 class Session:
     """`assistant listen --events FILE` with its defaults, in a child process."""
 
-    def __init__(self, server, folder: Path, name: str, speaker: "SpeakerLevel", *extra: str) -> None:
-        self.events_path, err = folder / f"{name}-events.jsonl", folder / f"{name}-stderr.txt"
+    def __init__(self, server, folder: Path, name: str, speaker: "SpeakerLevel", *extra: str,
+                 events: Path | None = None, stdout: Path | None = None, typing: bool = False) -> None:
+        """`events`: its --events file (default: in `folder`); `stdout`: a file for the replies it prints
+        (default: none kept); `typing`: its standard input is a pipe the bench can type into (type())."""
+        self.events_path, err = events or folder / f"{name}-events.jsonl", folder / f"{name}-stderr.txt"
+        self.stdout, self.typing = stdout, typing
         env = dict(server.env, PULSE_SOURCE="mic.monitor", PULSE_SINK="spk", PYTHONUNBUFFERED="1",
                    HOME=os.environ.get("HOME", str(folder)))  # its caches (the intents' embeddings) as a user has them
         self.args = [sys.executable, "-m", "assistant", "listen", "--events", str(self.events_path),
@@ -36,8 +40,9 @@ class Session:
 
     def _start(self) -> None:
         started = time.perf_counter()
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.err, "ab"))
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env,
+                                     stdout=open(self.stdout, "ab") if self.stdout else subprocess.DEVNULL,
+                                     stderr=open(self.err, "ab"), stdin=subprocess.PIPE if self.typing else subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while "ready in" not in self.err.read_text(errors="replace").split("listen started")[-1]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -53,6 +58,11 @@ class Session:
             with open(self.err, "a") as f:
                 f.write("\nlisten started again\n")
             self._start()
+
+    def type(self, text: str) -> None:
+        """A line typed on its standard input (Session(..., typing=True))."""
+        self.proc.stdin.write(text.encode() + b"\n")
+        self.proc.stdin.flush()
 
     def events(self) -> list[dict]:
         if not self.events_path.exists():
