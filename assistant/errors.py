@@ -82,3 +82,7 @@ class VoiceDownloadError(AssistantError):
 
 class TurnModelError(AssistantError):
     """The end-of-turn model cannot load (missing, damaged, onnxruntime): text alone then decides."""
+
+
+class ServiceError(AssistantError):
+    """The login service (a systemd user unit) could not be installed, started or removed."""

@@ -7,6 +7,7 @@ rendered here gets; espeak-ng speaks where the test is about files and the endpo
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -281,6 +282,12 @@ def test_step_walkthrough_by_voice(devices, tmp_path):
         assert len(turns) - len(acted) <= 2
         assert acted[0]["slots"] == {"step": 3}
         assert acted[0]["response"].startswith("Step three.") and acted[1]["response"].startswith("Step four.")
+        command(bot, "tell me about step five", "explain_step", tmp_path)  # SIGTERM while it reads a step:
+        sent = time.monotonic()
+        bot.proc.send_signal(signal.SIGTERM)  # a service stopping, a logout
+        assert bot.proc.wait(timeout=5) == 0 and time.monotonic() - sent < 2.0
+        lines = bot.events.read_text().splitlines()
+        assert all(json.loads(line) for line in lines) and json.loads(lines[-1]).get("event") == "session"  # nothing half written
     finally:
         bot.close()
 

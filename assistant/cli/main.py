@@ -13,6 +13,7 @@ from assistant.cli import chat as cli_chat
 from assistant.cli import config, options, voices
 from assistant.cli import model as cli_model
 from assistant.cli import serve as cli_serve
+from assistant.cli import service as cli_service
 from assistant.cli import timeout as cli_timeout
 from assistant.cli import transcribe as cli_transcribe
 from assistant.cli import voice as cli_voice
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_timeout.add_commands(sub)
     cli_model.add_commands(sub)
     cli_serve.add_commands(sub)
+    cli_service.add_commands(sub)
     voices.add_commands(sub)
     sub.add_parser("devices", help="list the audio input and output devices")
 
@@ -225,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # no command: the voice loop, with the top-level options given
         args = parser.parse_args(argv + ["listen"])
     command = args.command
+    if command == "service" and args.service_command == "install":  # its listen options, checked now
+        parser.parse_args(["listen", *[o for o in args.listen_options if o != "--"]])
     try:
         if command == "ask":
             return cmd_ask(args)
@@ -236,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 "devices": cmd_devices, "timeout": cli_timeout.cmd_timeout,
                 "listen": cli_voice.cmd_listen, "transcribe": cli_transcribe.cmd_transcribe,
                 "doctor": cli_voice.cmd_doctor, "model": cli_model.cmd_model,
-                "serve": cli_serve.cmd_serve}[command](args)
+                "serve": cli_serve.cmd_serve, "service": cli_service.cmd_service}[command](args)
     except AssistantError as exc:
         print(f"assistant: error: {exc}", file=sys.stderr)
         return exc.exit_code
