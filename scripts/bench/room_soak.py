@@ -118,6 +118,18 @@ class Rig:
             except Exception:  # noqa: BLE001 - its stream died with the server
                 pass
         self.room, self.person, self.speaker = Room(self.server), Person(), SpeakerLevel()
+        self.pin()
+
+    def pin(self) -> None:
+        """The rig's own streams where they belong: its noise and its person into the microphone sink,
+        its level meter on the speaker's monitor. (Streams opened again after a server restart were
+        seen on the default sink, so the meter heard the room's noise and waited for a quiet that
+        never came.)"""
+        playing, recording = self.server.streams_of(os.getpid())
+        for stream in playing:
+            self.server.pactl("move-sink-input", stream, "mic")
+        for stream in recording:
+            self.server.pactl("move-source-output", stream, "spk.monitor")
 
     def close(self) -> None:
         for part in (self.speaker, self.person, self.room):
@@ -157,7 +169,7 @@ class Evening:
             tree = _tree(proc.pid)
             cpu, rss = _cpu_rss(tree)
             self.record("memory", rss_mb=round(rss, 1), main_mb=round(_cpu_rss([proc.pid])[1], 1),
-                        cpu_s=round(cpu, 1), processes=len(tree), pid=proc.pid)
+                        cpu_s=round(cpu, 1), processes=len(tree), pid=proc.pid, load1=round(os.getloadavg()[0], 2))
 
     # -- the parts of a turn ----------------------------------------------------------------------
     def quiet(self, quiet: float = 3.0, timeout: float = 150.0) -> None:
@@ -467,6 +479,7 @@ def fault_sink(ev: Evening, sink: str, name: str) -> dict:
     def restore(info: dict) -> None:
         ev.server.return_sink(sink, info["there"])
         ev.rig.room.reconnect()
+        ev.rig.pin()
 
     return _fault(ev, name, lambda: {"there": ev.server.remove_sink(sink)}, restore, hold=15.0)
 
@@ -657,7 +670,15 @@ def report(ev: Evening) -> list[str]:
     first = [r["latency_ms"] for r in timed if r["t"] < window]
     last = [r["latency_ms"] for r in timed if r["t"] > total - window]
     lines += ["", f"**End of speech to first sound** (requests answered as asked, median / p95 ms (n)): first "
-              f"{window / 60:.0f} minutes {_stats(first)}; last {window / 60:.0f} minutes {_stats(last)}.", ""]
+              f"{window / 60:.0f} minutes {_stats(first)}; last {window / 60:.0f} minutes {_stats(last)}."]
+    loads = [(m["t"], m["load1"]) for m in mem if "load1" in m]
+    if loads:
+        early = [v for t, v in loads if t < window]
+        late = [v for t, v in loads if t > total - window]
+        lines += [f"Load average (1 min) on the machine, median: first {window / 60:.0f} minutes "
+                  f"{statistics.median(early) if early else '-'}, last {statistics.median(late) if late else '-'} "
+                  "(other work on the machine slows these timings)."]
+    lines += [""]
     stops = log["stop"]
     if stops:
         rows = {}
