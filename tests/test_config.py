@@ -54,6 +54,7 @@ def test_config_option_names_another_file_and_relative_paths_are_from_its_folder
     ("region: [uk\n", 2, "invalid YAML"),
     ("- rate: 150\n", 1, "the config file must be a mapping"),
     ("rate: 150\nrate: 160\n", 2, "duplicate key 'rate'"),
+    ("unprompted-distress-threshold: 120\n", 1, "unprompted-distress-threshold must be a number from 0 to 100"),
 ])
 def test_bad_config_is_one_line_naming_file_and_line(tmp_path, text, line, words):
     result = run_cli("ask", "hello", env=xdg(tmp_path, text))

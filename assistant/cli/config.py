@@ -29,7 +29,7 @@ KEYS: dict[str, tuple] = {
     "endpoint": ("choice", tuple(SILENCE)), "silence": ("number", 0.2, 5), "turn": ("choice", ("smart", "words", "window")),
     "guard": ("number", 0, 5), "barge-in": ("flag",), "safety-watch": ("flag",), "echo": ("number", 0, 100),
     "echo-cancel": ("choice", ("webrtc", "speex", "off")), "follow-up": ("number", 0, 600),
-    "unprompted-threshold": ("number", 0, 100),
+    "unprompted-threshold": ("number", 0, 100), "unprompted-distress-threshold": ("number", 0, 100),
     "always-answer": ("flag",), "wake-word": ("text",),
     "tone": ("flag",), "timeout-reminder": ("flag",), "intents": ("path",), "content": ("path",),
     "events": ("path",), "transcript": ("path",),  # opt-in writers: nothing is written unless set

@@ -67,6 +67,9 @@ def add_commands(sub) -> None:
     a.add_argument("--unprompted-threshold", type=float, default=AddressSettings.unprompted, metavar="SCORE",
                    help="score 0-100 a request needs when it was not asked for (outside the follow-up window, "
                         "not naming the coach), as people may be talking to each other (default: %(default)s)")
+    a.add_argument("--unprompted-distress-threshold", type=float, default=AddressSettings.unprompted_distress,
+                   metavar="SCORE", help="the same for distress with no ask in it (\"we're barely holding it "
+                   "together\"), a moment to help even when said to nobody in particular (default: %(default)s)")
     a.add_argument("--always-answer", action="store_true",
                    help="answer every utterance it does not understand (someone alone with it)")
     a.add_argument("--wake-word", default=None, metavar="NAME|PHRASE",
@@ -101,8 +104,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
         raise InputError("--silence must be from 0.2 to 5 seconds and --guard from 0 to 5 seconds")
     if not 0 <= args.echo <= 100:
         raise InputError(f"--echo must be between 0 and 100, got {args.echo:g}")
-    if not 0 <= args.unprompted_threshold <= 100:
-        raise InputError(f"--unprompted-threshold must be between 0 and 100, got {args.unprompted_threshold:g}")
+    for flag, value in (("--unprompted-threshold", args.unprompted_threshold),
+                        ("--unprompted-distress-threshold", args.unprompted_distress_threshold)):
+        if not 0 <= value <= 100:
+            raise InputError(f"{flag} must be between 0 and 100, got {value:g}")
     if not 0 <= args.follow_up <= 600:
         raise InputError(f"--follow-up must be from 0 to 600 seconds, got {args.follow_up:g}")
     events = Events.open(args.events)  # a path that cannot be written fails before anything starts
@@ -127,7 +132,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
                      reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log,
                      echo=echo_filter(args.echo_cancel, speaker),
                      addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer,
-                                                           unprompted=args.unprompted_threshold),
+                                                           unprompted=args.unprompted_threshold,
+                                                           unprompted_distress=args.unprompted_distress_threshold),
                                            wake_word(args.wake_word)),
                      turns=TurnTaking(turn_taking(args.turn, app.matcher)))
     signal.signal(signal.SIGTERM, lambda *_: loop.stopping.set())
