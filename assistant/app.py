@@ -10,8 +10,9 @@ from assistant.dialogue.content import BUILTIN, SYSTEM_RESPONSES, Content, load_
 from assistant.dialogue.session import Dialogue, DialogueSettings
 from assistant.dialogue.timer import Clock
 from assistant.errors import EncoderError
+from assistant.understanding.catalogue_cache import cached_catalogue
 from assistant.understanding.encoder import MiniLMEncoder
-from assistant.understanding.intents import Catalogue, ambiguous_sentences, load_catalogue
+from assistant.understanding.intents import Catalogue, ambiguous_sentences
 from assistant.understanding.matcher import Matcher, MatchSettings
 from assistant.understanding.safety import SafetyNet
 
@@ -37,7 +38,7 @@ class Assistant:
 
 
 def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:
-    catalogue = load_catalogue(paths.intents)
+    catalogue = cached_catalogue(paths.intents)  # expanded once, then from ~/.cache/assistant/
     content = load_content(paths.content)
     return Assistant(catalogue, content, Matcher(catalogue, match, *understanding()))
 

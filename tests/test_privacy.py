@@ -19,6 +19,7 @@ import yaml
 from assistant.dialogue.content import load_content
 from assistant.dialogue.session import DialogueSettings
 from assistant.errors import ContentFileError
+from assistant.understanding.catalogue_cache import cached_catalogue
 from assistant.understanding.encoder import cache_dir
 from tests.conftest import ROOT, run_test
 from tests.pulse import PulseServer
@@ -112,8 +113,8 @@ def private_cache(watched, tmp_path):
     dirs, env = watched
     cache = tmp_path / "cache"
     (cache / "assistant").mkdir(parents=True)
-    for path in cache_dir().glob("sentences-*.npy"):  # copied so the warm-up need not embed again
-        shutil.copy(path, cache / "assistant" / path.name)
+    for path in [*cache_dir().glob("sentences-*.npy"), *cache_dir().glob("catalogue-*.json")]:
+        shutil.copy(path, cache / "assistant" / path.name)  # copied so the warm-up need not embed again
     env = dict(env, XDG_CACHE_HOME=str(cache))
     warm = assistant(env, dirs["work"], "intents", "check")
     assert warm.returncode == 0, warm.stderr
@@ -155,7 +156,11 @@ def test_no_command_keeps_what_was_said_anywhere_nor_in_a_cache(private_cache):
     assert "he hit me" not in heard and len(heard[-1]) >= 6, heard
     assert holding([*dirs.values(), cache], heard) == []
     assert snapshot(cache) == before  # no command added or changed a cache file
-    for path in (cache / "assistant").iterdir():  # and what is cached is numbers, no text, no pickle
+    shipped = {s.text for s in cached_catalogue(ROOT / "intents").sentences}
+    for path in (cache / "assistant").iterdir():  # and what is cached is the shipped sentences' numbers and
+        if path.name.startswith("catalogue-"):  # expansions, no pickle, nothing else
+            assert {s[0] for s in json.loads(path.read_text())["sentences"]} <= shipped
+            continue
         vectors = np.load(path, allow_pickle=False)
         assert path.name.startswith("sentences-") and vectors.dtype == np.float32 and vectors.shape[1] == 384
 

@@ -195,7 +195,7 @@ def load_mutated(name: str, new: bytes) -> str | None:
         (tmp / name).write_bytes(new)
         patches = [mock.patch("assistant.app.understanding", lambda: (None, None))]
         if name.startswith("content/"):
-            patches.append(mock.patch("assistant.app.load_catalogue", lambda _: _pristine_catalogue()))
+            patches.append(mock.patch("assistant.app.cached_catalogue", lambda _: _pristine_catalogue()))
         try:
             with patches[0], (patches[1] if len(patches) > 1 else contextlib.nullcontext()):
                 assistant = build(Paths(tmp / "intents", tmp / "content"))

@@ -164,11 +164,8 @@ def test_quick_rows_cover_the_intents_and_voices_take_turns():
 
 def test_measure_in_worker_processes_matches_one_process(app, engines):
     two_rows, voices = rows()[:2], ["en-us", "en-gb"]  # one phrase a voice
-    from assistant.app import recognizer
-
-    every = {"default (moonshine, pocketsphinx beside it)": recognizer(app)[0], **engines}  # as default_engines has them
-    here = accuracy.spoken_accuracy(app, every, two_rows, voices, [None], voices_per_phrase=1)
-    there = workers.measure(app, two_rows, voices, [None], workers=2)
+    here = accuracy.spoken_accuracy(app, engines, two_rows, voices, [None], voices_per_phrase=1)
+    there = workers.measure(app, two_rows, voices, [None], workers=2, labels=tuple(engines))
 
     def key(rs):
         return sorted((r["label"], r.get("voice"), r.get("n"), r.get("correct"), r.get("errors") and

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.app import build
 from assistant.dialogue.content import strip_pauses
-from assistant.errors import EncoderError
+from assistant.errors import EncoderError, IntentFileError
 from assistant.messages import IntentMatch
 from assistant.understanding import encoder as encoder_module
 from assistant.understanding.encoder import MiniLMEncoder, cached_embeddings
@@ -100,6 +100,34 @@ def test_sentence_embeddings_are_cached_by_catalogue_and_reused(tmp_path, monkey
     assert len(files) == 1 and np.load(files[0]).shape == (2, 384)  # the catalogue's sentences, nothing else
     monkeypatch.setattr(encoder, "embed", lambda *a, **k: pytest.fail("embedded again despite the cache"))
     assert np.array_equal(cached_embeddings(encoder, texts, tmp_path), first)
+
+
+def test_the_expanded_intents_are_cached_and_an_edit_or_a_damaged_cache_expands_them_again(tmp_path, monkeypatch):
+    from assistant.understanding import catalogue_cache, intents
+
+    folder, cache = tmp_path / "intents", tmp_path / "cache"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        'language: en\nintents:\n  take_break:\n    sentences:\n      - "(i need|give me) a break"\n'
+        '    phrases:\n      - "before i (snap|explode)"\n      - "storm ... out"\n'
+        '  explain_step:\n    sentences:\n      - "explain step {step}"\n'
+        'lists:\n  step:\n    values:\n      - in: "three"\n        out: 3\n')
+    fresh = intents.load_catalogue(folder)
+    assert catalogue_cache.cached_catalogue(folder, cache) == fresh
+    assert len(list(cache.glob("catalogue-*.json"))) == 1
+    real = intents.load_catalogue
+    monkeypatch.setattr(intents, "load_catalogue", lambda d: pytest.fail("expanded again despite the cache"))
+    assert catalogue_cache.cached_catalogue(folder, cache) == fresh  # slots, phrases, gapped parts: all kept
+    monkeypatch.setattr(intents, "load_catalogue", real)
+    (folder / "a.yaml").write_text((folder / "a.yaml").read_text().replace("a break", "a rest"))
+    edited = catalogue_cache.cached_catalogue(folder, cache)
+    assert "i need a rest" in {s.text for s in edited.sentences} and "i need a break" not in {s.text for s in edited.sentences}
+    for path in cache.glob("catalogue-*.json"):
+        path.write_text("{not json")
+    assert catalogue_cache.cached_catalogue(folder, cache) == edited
+    (folder / "a.yaml").write_text("intents: [\n")  # a mistake is never served from a cache
+    with pytest.raises(IntentFileError):
+        catalogue_cache.cached_catalogue(folder, cache)
 
 
 def test_a_damaged_encoder_file_is_refused_with_the_fix(tmp_path):

@@ -11,7 +11,7 @@ from typing import Callable
 from assistant.dialogue.content import load_content
 from assistant.dialogue.session import Dialogue
 from assistant.errors import AssistantError
-from assistant.understanding.intents import load_catalogue
+from assistant.understanding.catalogue_cache import cached_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Reloader:
             return False
         self.seen = stamp  # a bad edit is reported once, not at every turn
         try:
-            catalogue = load_catalogue(self.folders[0])
+            catalogue = cached_catalogue(self.folders[0])
             content = load_content(self.folders[1])
             matcher = self.dialogue.matcher.with_catalogue(catalogue)
         except AssistantError as exc:

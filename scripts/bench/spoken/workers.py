@@ -62,11 +62,13 @@ def default_engines(app) -> tuple[dict, list[dict]]:
 _WORKER: dict = {}
 
 
-def _init_worker(settings) -> None:
+def _init_worker(settings, labels=None) -> None:
     from assistant.app import build
 
     app = build(match=settings)
     engines, skipped = default_engines(app)
+    if labels is not None:
+        engines = {k: v for k, v in engines.items() if k in labels}
     _WORKER.update(app=app, engines=engines, skipped=skipped)
 
 
@@ -78,12 +80,12 @@ def _task(rows, voice, snr, seed, rate, voices, voices_per_phrase):
 
 def measure(app, rows: list[dict], voices: Iterable[str] = VOICES, snrs: Iterable[float | None] = SNRS,
             workers: int = 2, progress: Callable[[str], None] | None = None, seed: int = 0,
-            rate: int = 150, voices_per_phrase: int | None = 1) -> list[dict]:
+            rate: int = 150, voices_per_phrase: int | None = 1, labels: tuple[str, ...] | None = None) -> list[dict]:
     """default_engines over rows x voices x SNRs (see spoken_accuracy for voices_per_phrase;
     1 by default: each row said by one voice in turn), in `workers` spawned processes, each
     building its own assistant (default intents, app's match settings) and engines, one task
     per voice and SNR. Returns the typed ceiling, the spoken_accuracy rows, and a row for each
-    engine that could not be measured."""
+    engine that could not be measured. `labels`: only these of default_engines (a test's few)."""
     voices, snrs = list(voices), list(snrs)
     say = progress or (lambda msg: None)
     for voice in voices:  # render in this process first, so the workers only read the cache
@@ -93,6 +95,7 @@ def measure(app, rows: list[dict], voices: Iterable[str] = VOICES, snrs: Iterabl
     results = [typed_accuracy(app, rows)]
     if workers <= 1:
         engines, skipped = default_engines(app)
+        engines = {k: v for k, v in engines.items() if labels is None or k in labels}
         results += spoken_accuracy(app, engines, rows, voices, snrs, progress, seed, rate, typed=False,
                                    voices_per_phrase=voices_per_phrase)
         return results + skipped
@@ -101,7 +104,7 @@ def measure(app, rows: list[dict], voices: Iterable[str] = VOICES, snrs: Iterabl
 
     tasks = [(voice, snr) for snr in reversed(snrs) for voice in voices]  # noisiest (slowest) first
     done, skipped = 0, []
-    with ProcessPoolExecutor(workers, mp.get_context("spawn"), _init_worker, (app.matcher.settings,)) as pool:
+    with ProcessPoolExecutor(workers, mp.get_context("spawn"), _init_worker, (app.matcher.settings, labels)) as pool:
         futures = {pool.submit(_task, rows, voice, snr, seed, rate, voices, voices_per_phrase): (voice, snr)
                    for voice, snr in tasks}
         for future in as_completed(futures):
