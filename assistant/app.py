@@ -37,6 +37,18 @@ class Assistant:
         return Dialogue(self.matcher, self.content, settings, clock)
 
 
+@dataclass(frozen=True)
+class Data:
+    """The intents and content alone, checked, without the matcher's models (`intents check`)."""
+
+    catalogue: Catalogue
+    content: Content
+
+
+def load_data(paths: Paths = Paths()) -> Data:
+    return Data(cached_catalogue(paths.intents), load_content(paths.content))
+
+
 def build(paths: Paths = Paths(), match: MatchSettings = MatchSettings()) -> Assistant:
     catalogue = cached_catalogue(paths.intents)  # expanded once, then from ~/.cache/assistant/
     content = load_content(paths.content)
@@ -55,7 +67,7 @@ def understanding() -> tuple[MiniLMEncoder | None, SafetyNet | None]:
         return None, None
 
 
-def check(assistant: Assistant) -> list[str]:
+def check(assistant: "Assistant | Data") -> list[str]:
     """Cross-file problems: sentences shared by two intents, intents without content, and back."""
     problems = []
     for text, sentences in sorted(ambiguous_sentences(assistant.catalogue).items()):

@@ -108,15 +108,15 @@ LOG_NOTE = "being saved on this device"  # content/safety.yaml log_note, said on
 
 @pytest.fixture
 def private_cache(watched, tmp_path):
-    """A cache folder of this test's own, warmed with the catalogue's embeddings by a command that
-    hears nothing (`intents check`): anything a later command adds or changes in it shows."""
+    """A cache folder of this test's own, warmed with the catalogue and its embeddings by a command
+    that is told nothing secret (`ask hello`): anything a later command adds or changes in it shows."""
     dirs, env = watched
     cache = tmp_path / "cache"
     (cache / "assistant").mkdir(parents=True)
     for path in [*cache_dir().glob("sentences-*.npy"), *cache_dir().glob("catalogue-*.json")]:
         shutil.copy(path, cache / "assistant" / path.name)  # copied so the warm-up need not embed again
     env = dict(env, XDG_CACHE_HOME=str(cache))
-    warm = assistant(env, dirs["work"], "intents", "check")
+    warm = assistant(env, dirs["work"], "ask", "hello")
     assert warm.returncode == 0, warm.stderr
     return dirs, env, cache
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant import __version__
-from assistant.app import Paths, build, check
+from assistant.app import Paths, build, check, load_data
 from assistant.cli import chat as cli_chat
 from assistant.cli import config, options, voices
 from assistant.cli import model as cli_model
@@ -199,8 +199,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_intents_check(args: argparse.Namespace) -> int:
-    paths, match, _ = options.settings(args)
-    assistant = build(paths, match)
+    paths, _, _ = options.settings(args)
+    assistant = load_data(paths)  # the files alone: the matcher's models are `doctor`'s to check
     problems = check(assistant)
     for problem in problems:
         print(problem)
