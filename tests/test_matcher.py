@@ -51,10 +51,27 @@ def test_heldout_half_of_dev_set_top1(app):
     assert acc >= MIN_TOP1_HELDOUT, f"top-1 {acc:.1%}:\n" + "\n".join(wrong)
 
 
-def test_out_of_scope_queries_get_no_intent(app):
+class Remembered:
+    """The session's matcher, each text matched once: CLINC150's 4,700 queries are read by two tests."""
+
+    def __init__(self, matcher) -> None:
+        self.matcher, self.seen = matcher, {}
+
+    def match(self, text: str):
+        if text not in self.seen:
+            self.seen[text] = self.matcher.match(text)
+        return self.seen[text]
+
+
+@pytest.fixture(scope="module")
+def remembered(app) -> Remembered:
+    return Remembered(app.matcher)
+
+
+def test_out_of_scope_queries_get_no_intent(remembered):
     rows = read_tsv(SHARED / "data" / "clinc150_out_of_scope.tsv")
     assert len(rows) > 4000
-    accepted = [(r["text"], app.matcher.match(r["text"])) for r in rows]
+    accepted = [(r["text"], remembered.match(r["text"])) for r in rows]
     accepted = [(t, m) for t, m in accepted if m.intent is not None]
     rate = len(accepted) / len(rows)
     assert rate <= MAX_FALSE_ACCEPTS, f"{rate:.2%} false accepts:\n" + "\n".join(
@@ -144,8 +161,8 @@ def test_everyday_conflict_and_figures_of_speech_are_rarely_taken_for_danger(app
     assert o["everyday_checked"] <= 0.05 * o["everyday"], "\n".join(o["errors"])
 
 
-def test_out_of_scope_queries_almost_never_get_the_safety_answer_and_rarely_the_question(app):
-    o = outcomes(app, "CLINC150")
+def test_out_of_scope_queries_almost_never_get_the_safety_answer_and_rarely_the_question(remembered):
+    o = evaluate.safety_outcomes(remembered, evaluate.safety_sets()["CLINC150"])
     # Measured: none of 4,761 (the goal), 5 asked (all held-out rows).
     assert o["everyday_answered"] == 0, "\n".join(o["errors"])
     assert o["everyday_checked"] <= 0.005 * o["everyday"], "\n".join(o["errors"])
