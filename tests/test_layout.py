@@ -17,7 +17,7 @@ MAX_LINES = 300
 RANK = {"shared": 0, "understanding": 1, "dialogue": 2, "hearing": 3, "speaking": 3,
         "room": 4, "satellites": 4, "app": 5, "cli": 6, "main": 7}
 SHARED = {"assistant", "assistant.errors", "assistant.messages", "assistant.audio", "assistant.yamlfile",
-          "assistant.download", "assistant.private_files"}
+          "assistant.download", "assistant.private_files", "assistant.memory"}
 
 
 def stage(module: str) -> str:

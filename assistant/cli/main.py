@@ -19,6 +19,7 @@ from assistant.cli import transcribe as cli_transcribe
 from assistant.cli import voice as cli_voice
 from assistant.dialogue.content import load_content, strip_pauses
 from assistant.errors import AssistantError, InputError
+from assistant.memory import return_freed_memory
 from assistant.speaking import breathing
 from assistant.speaking.playback import AudioUnavailable
 
@@ -212,6 +213,7 @@ def cmd_intents_check(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return_freed_memory()  # before any model loads: an evening of replies must not keep growing
     parser = _parser()
     given, argv = config.config_path(list(sys.argv[1:] if argv is None else argv))
     try:
