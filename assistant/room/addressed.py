@@ -10,8 +10,8 @@ With no wake word (the default):
 - distress said to nobody in particular ("we're barely holding it together") is still a moment to
   help: out of the blue it needs `unprompted_distress` (66), not `unprompted`. Chosen on the tune
   halves (tests/data/room_chatter.tsv's even rows, tests/data/distress_blind.tsv's tune half): the
-  lowest bar at which no even chatter row is acted on; held out, it takes 87 of the 120 distress and
-  help rows instead of 61, and acts on one more of 65 chatter lines (6, not 5; BENCHMARKS.md,
+  lowest bar at which no even chatter row is acted on; held out, it takes 96 of the 120 distress and
+  help rows instead of 69, and acts on one more of 65 chatter lines (6, not 5; BENCHMARKS.md,
   "Distress, help and self-control"). Its answer is one question ("Would a breathing break help
   first?"), and a reply talked over is stopped like any other taken out of the blue. A self-control
   phrase ("i'm going outside before i lose it") is confident by itself (the matcher's score 100);
