@@ -19,6 +19,7 @@ import yaml
 from assistant.dialogue.content import load_content
 from assistant.dialogue.session import DialogueSettings
 from assistant.errors import ContentFileError
+from assistant.understanding import catalogue_cache
 from assistant.understanding.catalogue_cache import cached_catalogue
 from assistant.understanding.encoder import cache_dir
 from tests.conftest import ROOT, run_test
@@ -113,7 +114,8 @@ def private_cache(watched, tmp_path):
     dirs, env = watched
     cache = tmp_path / "cache"
     (cache / "assistant").mkdir(parents=True)
-    for path in [*cache_dir().glob("sentences-*.npy"), *cache_dir().glob("catalogue-*.json")]:
+    shipped = cache_dir() / f"catalogue-{catalogue_cache._key(ROOT / 'intents')}.json"  # not other tests' catalogues
+    for path in [*cache_dir().glob("sentences-*.npy"), *cache_dir().glob("keys-*.npy"), *([shipped] if shipped.exists() else [])]:
         shutil.copy(path, cache / "assistant" / path.name)  # copied so the warm-up need not embed again
     env = dict(env, XDG_CACHE_HOME=str(cache))
     warm = assistant(env, dirs["work"], "ask", "hello")
@@ -160,6 +162,9 @@ def test_no_command_keeps_what_was_said_anywhere_nor_in_a_cache(private_cache):
     for path in (cache / "assistant").iterdir():  # and what is cached is the shipped sentences' numbers and
         if path.name.startswith("catalogue-"):  # expansions, no pickle, nothing else
             assert {s[0] for s in json.loads(path.read_text())["sentences"]} <= shipped
+            continue
+        if path.name.startswith("keys-"):  # a number per cached row (a hash of its sentence)
+            assert np.load(path, allow_pickle=False).dtype == np.uint64
             continue
         vectors = np.load(path, allow_pickle=False)
         assert path.name.startswith("sentences-") and vectors.dtype == np.float32 and vectors.shape[1] == 384

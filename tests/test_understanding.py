@@ -100,6 +100,14 @@ def test_sentence_embeddings_are_cached_by_catalogue_and_reused(tmp_path, monkey
     assert len(files) == 1 and np.load(files[0]).shape == (2, 384)  # the catalogue's sentences, nothing else
     monkeypatch.setattr(encoder, "embed", lambda *a, **k: pytest.fail("embedded again despite the cache"))
     assert np.array_equal(cached_embeddings(encoder, texts, tmp_path), first)
+    asked = []
+    real = MiniLMEncoder.embed.__get__(encoder)
+    monkeypatch.setattr(encoder, "embed", lambda batch, **k: asked.append(list(batch)) or real(batch, **k))
+    edited = cached_embeddings(encoder, ["help me apologize", "purple elephant"], tmp_path)  # an edit: one new line
+    assert asked == [["purple elephant"]]  # only the sentence no cached catalogue had is embedded
+    assert np.array_equal(edited[0], first[1])
+    assert np.allclose(edited[1], real(["purple elephant"])[0], atol=1e-5)
+    assert len(list(tmp_path.glob("sentences-*.npy"))) == len(list(tmp_path.glob("keys-*.npy"))) == 2
 
 
 def test_the_expanded_intents_are_cached_and_an_edit_or_a_damaged_cache_expands_them_again(tmp_path, monkeypatch):

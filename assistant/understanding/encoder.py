@@ -131,17 +131,53 @@ def cache_dir() -> Path:
     return Path(base) / "assistant"
 
 
+def _text_keys(encoder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """A 64-bit number per sentence (a hash of the model and the text): what a cached row is, with no text."""
+    name = encoder.name.encode("utf-8")
+    return np.array([int.from_bytes(hashlib.sha256(name + b"\0" + t.encode("utf-8")).digest()[:8], "little")
+                     for t in texts], dtype=np.uint64)
+
+
+def _reusable(folder: Path) -> dict[int, np.ndarray]:
+    """Rows of the cached catalogues by text key (keys-KEY.npy beside sentences-KEY.npy), newest first."""
+    rows: dict[int, np.ndarray] = {}
+    for keys_path in sorted(folder.glob("keys-*.npy"), key=lambda p: p.stat().st_mtime):
+        try:
+            keys = np.load(keys_path, allow_pickle=False)
+            vectors = np.load(folder / f"sentences-{keys_path.name[5:]}", allow_pickle=False)
+        except (OSError, ValueError):
+            continue
+        if keys.dtype == np.uint64 and vectors.shape == (len(keys), 384):
+            rows.update(zip(keys.tolist(), vectors))
+    return rows
+
+
+def _save(folder: Path, name: str, array: np.ndarray) -> None:
+    """`array` as folder/name, whole or not at all (OSError when it cannot be written)."""
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        np.save(f, array, allow_pickle=False)
+    os.replace(tmp, folder / name)
+
+
 def cached_embeddings(encoder: Embedder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:
     """The embeddings of the shipped sentences, from the cache when their hash is known.
 
     The first time (or after intents/ changed) they are computed with a progress line on stderr,
-    then saved; a cache that cannot be read or written is simply rebuilt or skipped."""
+    then saved; after an edit only the sentences no cached catalogue has are computed (each cached
+    catalogue keeps a number per row, keys-KEY.npy, to find them by). A cache that cannot be read
+    or written is simply rebuilt or skipped."""
     key = hashlib.sha256("\n".join([encoder.name, *texts]).encode("utf-8")).hexdigest()[:24]
     folder = folder or cache_dir()
     path = folder / f"sentences-{key}.npy"
     try:
         vectors = np.load(path, allow_pickle=False)
         if vectors.shape == (len(texts), 384):
+            if not (folder / f"keys-{key}.npy").exists():  # cached before rows had keys: add them, for edits
+                try:
+                    _save(folder, f"keys-{key}.npy", _text_keys(encoder, texts))
+                except OSError:
+                    pass
             return vectors
     except (OSError, ValueError):
         pass
@@ -156,16 +192,25 @@ def cached_embeddings(encoder: Embedder, texts: Sequence[str], folder: Path | No
         print(f"{chr(13) if live else ''}assistant: embedding {total:,} intent sentences once (cached after): {percent}%",
               end="\n" if done == total or not live else "", file=sys.stderr, flush=True)
 
-    vectors = encoder.embed(texts, progress=progress) if isinstance(encoder, MiniLMEncoder) else encoder.embed(texts)
+    keys = _text_keys(encoder, texts)
+    known = _reusable(folder) if folder.is_dir() else {}
+    missing = [i for i, k in enumerate(keys.tolist()) if k not in known]
+    vectors = np.zeros((len(texts), 384), dtype=np.float32)
+    for i, k in enumerate(keys.tolist()):
+        if k in known:
+            vectors[i] = known[k]
+    if missing:
+        fresh = [texts[i] for i in missing]
+        vectors[missing] = (encoder.embed(fresh, progress=progress) if isinstance(encoder, MiniLMEncoder)
+                            else encoder.embed(fresh))
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache is private like the logs, though it holds only shipped text
-        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            np.save(f, vectors, allow_pickle=False)
-        os.replace(tmp, path)
+        for name, array in ((f"keys-{key}.npy", keys), (path.name, vectors)):  # the vectors last: they mark it done
+            _save(folder, name, array)
         kept = sorted(folder.glob("sentences-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[CACHES_KEPT:]:  # a few catalogues (edits, test fixtures), the newest first
             old.unlink(missing_ok=True)
+            (folder / f"keys-{old.name[10:]}").unlink(missing_ok=True)
     except OSError as exc:
         log.warning("could not cache the sentence embeddings in %s (%s); they will be computed again", folder, exc)
     return vectors
