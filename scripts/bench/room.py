@@ -175,7 +175,7 @@ def report(own: dict, stops: dict, talk: dict, asked: dict) -> list[str]:
              "The assistant's speaker comes back into its microphone through a PulseAudio loopback (-6 dB, "
              "40 ms) with pink room noise (-48 dBFS), while the bench's person (Piper variants and espeak-ng "
              "voices) talks into the same microphone. `assistant listen` with its defaults (WebRTC echo "
-             "cancellation, barge-in, no wake word; PocketSphinx; the Piper voice) in a process of its own; "
+             "cancellation, barge-in, no wake word; Moonshine with PocketSphinx beside it; the Piper voice) in a process of its own; "
              "what it did is read from its `--events`.", "",
              f"**Its own voice**: {own['replies']} replies (steps and breathing breaks, each asked for by the "
              f"person, who was then quiet) over {own['seconds'] / 60:.1f} minutes.", "",
