@@ -27,8 +27,11 @@ class PulseServer:
         self.folder = folder
         self.socket = folder / "native"
         self.sinks = sinks
+        # HOME is the server's folder (PulseAudio's cookie and state stay in it); the assistants started
+        # here keep the user's cache of expanded intents and embeddings (a cold one costs a minute or more)
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         self.env = dict(os.environ, PULSE_SERVER=f"unix:{self.socket}", PULSE_RUNTIME_PATH=str(folder),
-                        HOME=str(folder))
+                        HOME=str(folder), XDG_CACHE_HOME=cache)
         self.defaults = {"set-default-sink": sinks[0], "set-default-source": f"{sinks[-1]}.monitor"}
         self.start()
 
