@@ -165,10 +165,14 @@ class Assistant:
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(folder / "err.txt", "wb"))
         self.err = folder / "err.txt"
         deadline = time.monotonic() + 60
-        while "ready in" not in self.err.read_text() and time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.err.read_text()
-            time.sleep(0.1)
-        assert "ready in" in self.err.read_text(), self.err.read_text()
+        try:
+            while "ready in" not in self.err.read_text() and time.monotonic() < deadline:
+                assert self.proc.poll() is None, self.err.read_text()
+                time.sleep(0.1)
+            assert "ready in" in self.err.read_text(), self.err.read_text()
+        except AssertionError:
+            self.close()  # not left listening after the test that could not start it
+            raise
         self.wait_quiet(timeout=20)  # the greeting is spoken; the microphone is ignored meanwhile
 
     @staticmethod
