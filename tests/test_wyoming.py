@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.server
 import io
 import json
 import os
@@ -32,8 +31,6 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 from assistant.dialogue.content import strip_pauses
 from assistant.dialogue.session import DialogueSettings
 from assistant.dialogue.timer import ScaledClock
-from assistant.errors import InputError
-from assistant.satellites.callback import CallBack, CallBackError, check_url, post
 from assistant.satellites.server import Coach
 from assistant.satellites.sessions import Sessions
 from assistant.satellites.settings import ServeSettings
@@ -54,9 +51,9 @@ def voices():
 
 
 @contextlib.contextmanager
-def serving(app, voices, *, clock=None, deliver=None, uri="tcp://127.0.0.1:0", **settings):
+def serving(app, voices, *, clock=None, uri="tcp://127.0.0.1:0", **settings):
     """An in-process server on its own thread and event loop, as `assistant serve` runs it."""
-    coach = Coach(ServeSettings(uri=uri, **settings), lambda: app.dialogue(DialogueSettings(), clock), voices, deliver)
+    coach = Coach(ServeSettings(uri=uri, **settings), lambda: app.dialogue(DialogueSettings(), clock), voices)
     ready = threading.Event()
     thread = threading.Thread(target=lambda: asyncio.run(coach.serve(lambda _: ready.set())), daemon=True)
     thread.start()
@@ -393,61 +390,10 @@ def test_a_flood_of_connections_is_refused_past_the_limit_and_silent_ones_are_cl
     assert seconds < 5 and step_of(app, after.data["text"]) == 3
 
 
-class Webhook:
-    """A local HTTP server standing in for Home Assistant's webhook endpoint."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.posts: list[tuple[str, dict]] = []
-        self.got = threading.Event()
-        hook = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.posts.append((self.path, json.loads(body)))
-                self.send_response(status)
-                self.end_headers()
-                hook.got.set()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/webhook/coach-time-out"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 FAST = 600.0  # the time-outs' clock runs this many times real time: a minute lasts 0.1 s
 
 
-def test_a_due_time_out_is_posted_to_the_local_webhook_and_the_restart_goes_on_from_the_satellite(app, voices):
-    hook = Webhook()
-    try:
-        with serving(app, voices, clock=ScaledClock(FAST), deliver=CallBack(hook.url)) as coach:
-            port = port_of(coach)
-            started = asyncio.run(turn(port, "time out for one minute", "assist_satellite.lounge"))
-            assert hook.got.wait(10), "no call-back"
-            lounge = coach.sessions._live[("satellite_id", "assist_satellite.lounge")]
-            deadline = time.monotonic() + 5
-            while lounge.pending is not None and time.monotonic() < deadline:  # the POST's answer is read
-                time.sleep(0.01)
-            after = asyncio.run(turn(port, "next", "assist_satellite.lounge"))
-    finally:
-        hook.close()
-    assert started.type == "handled"
-    ((path, body),) = hook.posts
-    assert path == "/api/webhook/coach-time-out" and body["event"] == "time_out_due"
-    assert body["satellite_id"] == "assist_satellite.lounge" and body["device_id"] == "device-assist_satellite.lounge"
-    assert body["message"].startswith(app.content.responses["time_out_return"][0])  # pause marks kept for our voice
-    assert "[pause" not in body["message_plain"] and "time out for one minute" not in json.dumps(body)
-    assert after.data["text"].startswith(app.content.restart.parts[1])  # "next" walks on from the satellite
-
-
-def test_without_a_call_back_the_return_prompt_answers_the_next_turn_unless_it_is_danger(app, voices):
+def test_a_due_time_out_is_said_at_the_satellites_next_turn_unless_it_is_danger(app, voices):
     async def main(port):
         await asyncio.gather(turn(port, "time out for one minute", "sat-1"), turn(port, "time out for one minute", "sat-2"))
         await asyncio.sleep(1.0)  # both due (a clock minute is 0.1 s here) with nobody to call
@@ -461,50 +407,6 @@ def test_without_a_call_back_the_return_prompt_answers_the_next_turn_unless_it_i
     assert back.type == "handled" and back.data["text"].startswith(app.content.responses["time_out_return"][0])
     assert walk.data["text"].startswith(app.content.restart.parts[1])
     assert danger.type == "handled" and danger.data["text"] == said(app, DANGER)
-
-
-def test_a_failing_webhook_leaves_the_return_prompt_for_the_next_turn(app, voices):
-    hook = Webhook(status=500)
-    try:
-        with serving(app, voices, clock=ScaledClock(FAST), deliver=CallBack(hook.url)) as coach:
-            asyncio.run(turn(port_of(coach), "time out for one minute", "sat-9"))
-            assert hook.got.wait(10)
-            time.sleep(0.2)
-            back = asyncio.run(turn(port_of(coach), "hello", "sat-9"))
-    finally:
-        hook.close()
-    assert back.data["text"].startswith(app.content.responses["time_out_return"][0])
-
-
-def test_only_a_local_call_back_url_is_taken_unless_remote_is_allowed():
-    for url in ("http://127.0.0.1:8123/api/webhook/x", "http://192.168.1.10:8123/api/webhook/x",
-                "http://homeassistant.local:8123/api/webhook/x", "http://homeassistant:8123/api/webhook/x",
-                "http://[fe80::1%25eth0]:8123/api/webhook/x", "https://10.0.0.2/api/webhook/x"):
-        assert check_url(url) == url
-    for url in ("http://8.8.8.8/api/webhook/x", "https://example.com/api/webhook/x", "ftp://127.0.0.1/x",
-                "http://user:secret@127.0.0.1/x", "not a url"):
-        with pytest.raises(InputError) as refused:
-            check_url(url)
-        assert "\n" not in str(refused.value)
-    assert check_url("https://example.com/api/webhook/x", allow_remote=True)
-    hook = Webhook()
-    try:  # a local-looking name that resolves outside the local network is refused at the connection
-        assert post(hook.url, {"event": "test"}) == 200
-        with pytest.raises(CallBackError, match="not on the local network"):
-            _post_as_if_remote(hook.url)
-    finally:
-        hook.close()
-
-
-def _post_as_if_remote(url: str) -> None:
-    import assistant.satellites.callback as callback
-
-    real = callback.local_address
-    callback.local_address = lambda address: False  # as if the name had resolved to a public address
-    try:
-        post(url, {"event": "test"})
-    finally:
-        callback.local_address = real
 
 
 def test_sessions_are_forgotten_when_idle_and_bounded_least_recently_heard_first(app):
@@ -585,8 +487,6 @@ def test_one_line_refusals_before_anything_loads():
     cases = [(["--uri", "tcp://0.0.0.0:10900", "--zeroconf"], "zeroconf package"),
              (["--zeroconf", "kitchen"], "this machine only"),
              (["--uri", "unix:///tmp/x.sock", "--zeroconf"], "tcp://"),
-             (["--call-back-url", "http://8.8.8.8/api/webhook/x"], "--allow-remote-call-back"),
-             (["--allow-remote-call-back"], "--call-back-url"),
              (["--uri", "http://127.0.0.1:10900"], "tcp://HOST:PORT"),
              (["--max-sessions", "0"], "--max-sessions")]
     for args, words in cases:

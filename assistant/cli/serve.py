@@ -3,8 +3,8 @@
 Home Assistant's Wyoming integration adds it by host and port (or finds it with --zeroconf): its
 `handle` program is a conversation agent (the same matcher, safety stage and dialogue as the voice
 loop, a session per satellite), its `tts` program the coach's Piper voice with real pauses. When a
-time-out ends, --call-back-url is POSTed to so that an automation has the satellite speak. It
-listens on this machine only unless told otherwise; nothing said is logged or written anywhere.
+time-out ends, its return prompt answers that satellite's next turn (the coach opens no connection
+of its own). It listens on this machine only unless told otherwise; nothing said is logged or written anywhere.
 docs/home-assistant.md is the user's guide.
 """
 
@@ -19,7 +19,6 @@ from assistant.app import build
 from assistant.cli import options
 from assistant.errors import InputError
 from assistant.satellites import discovery
-from assistant.satellites.callback import CallBack, check_url
 from assistant.satellites.info import HANDLE_NAME, TTS_NAME
 from assistant.satellites.server import Coach
 from assistant.satellites.settings import DEFAULT_URI, DEFAULT_ZEROCONF_NAME, ServeSettings, parse_uri
@@ -57,12 +56,6 @@ def add_commands(sub) -> None:
     t.add_argument("--plain-text", action="store_true",
                    help="answer without pause marks such as [pause 2] (use it when the pipeline's voice is not "
                         "the coach's, which would read them out)")
-    t.add_argument("--call-back-url", default=None, metavar="URL",
-                   help="a Home Assistant webhook (e.g. http://homeassistant.local:8123/api/webhook/coach-time-out) "
-                        "POSTed to with the satellite and the words to say when a time-out is due; local network "
-                        "only (default: none: the words wait for the satellite's next turn)")
-    t.add_argument("--allow-remote-call-back", action="store_true",
-                   help="let --call-back-url point outside the local network")
     v = s.add_argument_group("voice")
     voice = VoiceSettings()
     v.add_argument("--voice", default=None, metavar="NAME",
@@ -89,12 +82,7 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         if not ok:
             raise InputError(problem)
     parse_uri(args.uri)
-    if args.call_back_url is not None:
-        check_url(args.call_back_url, args.allow_remote_call_back)
-    elif args.allow_remote_call_back:
-        raise InputError("--allow-remote-call-back is about --call-back-url, which was not given")
-    return ServeSettings(uri=args.uri, zeroconf=args.zeroconf, call_back_url=args.call_back_url,
-                         allow_remote_call_back=args.allow_remote_call_back, session_idle=args.session_idle * 60,
+    return ServeSettings(uri=args.uri, zeroconf=args.zeroconf, session_idle=args.session_idle * 60,
                          max_sessions=args.max_sessions, max_connections=args.max_connections,
                          connection_timeout=args.connection_timeout, plain_text=args.plain_text)
 
@@ -116,9 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     voices = Voices(VoiceSettings(args.voice, args.rate, args.volume))
     try:
         voices.renderer()  # loaded now: a broken voice fails before Home Assistant is told of it
-        deliver = CallBack(settings.call_back_url, settings.allow_remote_call_back, settings.plain_text) \
-            if settings.call_back_url else None
-        coach = Coach(settings, lambda: app.dialogue(dialogue_settings, clock), voices, deliver)
+        coach = Coach(settings, lambda: app.dialogue(dialogue_settings, clock), voices)  # it calls no one back
 
         def ready(where) -> None:
             print(f"assistant: serving Home Assistant on {where}: conversation agent '{HANDLE_NAME}', voice "

@@ -1,2 +1,2 @@
 """Home Assistant's voice satellites: a Wyoming server that answers typed-out speech (handle) and speaks (tts).
-Hands each satellite its own dialogue session, Piper audio with real pauses, and time-out call-backs."""
+Hands each satellite its own dialogue session, Piper audio with real pauses, and a due time-out's words at its next turn."""

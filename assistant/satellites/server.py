@@ -35,7 +35,7 @@ from assistant.dialogue.session import Dialogue
 from assistant.errors import SpeechUnavailable
 from assistant.satellites import discovery, tts
 from assistant.satellites.info import describe
-from assistant.satellites.sessions import Deliver, Sessions
+from assistant.satellites.sessions import Sessions
 from assistant.satellites.settings import Address, ServeSettings, parse_uri
 from assistant.satellites.wire import MAX_LINE, BadEvent, read_event
 
@@ -181,10 +181,9 @@ class Connection(AsyncEventHandler):
 class Coach:
     """The server: its settings, the satellites' sessions, the voices, and the worker threads."""
 
-    def __init__(self, settings: ServeSettings, make_dialogue: Callable[[], Dialogue], voices: tts.Voices,
-                 deliver: Deliver | None = None) -> None:
+    def __init__(self, settings: ServeSettings, make_dialogue: Callable[[], Dialogue], voices: tts.Voices) -> None:
         self.settings = settings
-        self.sessions = Sessions(make_dialogue, settings.session_idle, settings.max_sessions, deliver)
+        self.sessions = Sessions(make_dialogue, settings.session_idle, settings.max_sessions)
         self.voices = voices
         self.info = describe([(f, tts.language_of(f)) for f in voices.files.values()]).event()
         self.turns = ThreadPoolExecutor(settings.turn_workers, thread_name_prefix="assistant-turn")

@@ -7,9 +7,9 @@ with none of them is answered by a fresh session and forgotten). A session is fo
 `limit` (the least recently heard first, sparing running time-outs while it can) and after
 "goodbye". Nothing of a session is written anywhere: what the person said is matched and dropped.
 
-A time-out's call comes from the session's timer thread: the words are chosen at once and handed
-to `deliver` (the call-back, callback.py). A return prompt nobody could deliver is kept and said
-as the answer to that satellite's next turn, unless that turn is about danger, "stop" or "goodbye".
+A time-out's call comes from the session's timer thread: the words are chosen at once and kept
+(the coach opens no connection to start a conversation), then said as the answer to that
+satellite's next turn, unless that turn is about danger, "stop" or "goodbye".
 """
 
 from __future__ import annotations
@@ -44,13 +44,6 @@ def session_key(context: object) -> tuple[str, str] | None:
     return None
 
 
-def ids_of(context: object) -> dict[str, str]:
-    """The ids a call-back needs to find the satellite again (strings only, cut to MAX_ID)."""
-    if not isinstance(context, dict):
-        return {}
-    return {k: v[:MAX_ID] for k in KEYS if isinstance(v := context.get(k), str) and v.strip()}
-
-
 @dataclass(frozen=True)
 class Answer:
     match: IntentMatch
@@ -63,8 +56,7 @@ class Satellite:
     key: tuple[str, str] | None
     dialogue: Dialogue
     seen: float  # clock seconds of the last turn
-    ids: dict = field(default_factory=dict)  # satellite_id, device_id, conversation_id as last heard
-    pending: Reply | None = None  # a time-out's return prompt nobody could deliver
+    pending: Reply | None = None  # a time-out's return prompt, for its next turn
     closed: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -74,16 +66,14 @@ class Satellite:
         return self.dialogue.timer.running is not None
 
 
-Deliver = Callable[[dict, Reply, str], bool]  # (ids, words, "due" | "halfway") -> delivered
 
 
 class Sessions:
     def __init__(self, make_dialogue: Callable[[], Dialogue], idle: float = 1800.0, limit: int = 200,
-                 deliver: Deliver | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.make_dialogue = make_dialogue
         self.idle = idle  # seconds
         self.limit = limit
-        self.deliver = deliver
         self.clock = clock
         self._lock = threading.Lock()
         self._live: OrderedDict[tuple[str, str], Satellite] = OrderedDict()  # least recently heard first
@@ -96,7 +86,7 @@ class Sessions:
 
     # -- one turn (called on a worker thread) ---------------------------------------------
     def turn(self, context: object, text: str) -> Answer:
-        sat = self._session(session_key(context), ids_of(context))
+        sat = self._session(session_key(context))
         with sat.lock:
             answer = self._answer(sat, text)
         if answer.reply.end_session or sat.key is None:
@@ -118,7 +108,7 @@ class Sessions:
         return Answer(match, reply, match.intent is not None or reply.intent in SAFETY)
 
     # -- the store ------------------------------------------------------------------------
-    def _session(self, key: tuple[str, str] | None, ids: dict) -> Satellite:
+    def _session(self, key: tuple[str, str] | None) -> Satellite:
         now = self.clock()
         gone: list[Satellite] = []
         with self._lock:
@@ -135,7 +125,6 @@ class Sessions:
             else:
                 self._live.move_to_end(key)
             sat.seen = now
-            sat.ids = ids or sat.ids
         for old in gone:
             self._close(old)
         return sat
@@ -183,18 +172,7 @@ class Sessions:
             if sat.closed:
                 return
             reply = sat.dialogue.time_up(call)
-            ids = dict(sat.ids)
             if call.kind == "due":
-                sat.pending = reply  # until delivered
-        delivered = False
-        if self.deliver is not None:
-            try:
-                delivered = self.deliver(ids, reply, call.kind)
-            except Exception:  # noqa: BLE001 - a failed call-back leaves the words for the next turn
-                log.exception("the time-out call-back failed")
-        if delivered:
-            with sat.lock:
-                if sat.pending is reply:
-                    sat.pending = None
+                sat.pending = reply  # said at its next turn: the coach starts no conversation itself
         log.info("time-out %s for a %s: %s", call.kind, sat.key[0] if sat.key else "session",
-                 "called back" if delivered else "kept for its next turn" if call.kind == "due" else "not delivered")
+                 "kept for its next turn" if call.kind == "due" else "not said (nobody asked)")

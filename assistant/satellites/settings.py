@@ -16,8 +16,6 @@ DEFAULT_ZEROCONF_NAME = "coach"
 class ServeSettings:
     uri: str = DEFAULT_URI  # tcp://HOST:PORT, unix://PATH or stdio://
     zeroconf: str | None = None  # name advertised as _wyoming._tcp over mDNS; None = not advertised
-    call_back_url: str | None = None  # a Home Assistant webhook POSTed to when a time-out is due; None = none
-    allow_remote_call_back: bool = False  # let the call-back reach an address outside the local network
     session_idle: float = 1800.0  # seconds a satellite's session is kept after its last turn
     max_sessions: int = 200  # satellites remembered at once; the least recently heard is forgotten first
     max_connections: int = 256  # connections served at once; one more gets an Error event and is closed
