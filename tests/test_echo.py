@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from assistant.audio import resample
-from assistant.hearing.echo import EchoError, EchoFilter, Reference, make_canceller
+from assistant.hearing.echo import EchoError, EchoFilter, make_canceller
+from assistant.hearing.reference import Reference
 from tests.loop_tools import piper_pcm
 
 RATE = 16000
@@ -141,6 +142,29 @@ def test_reference_gives_back_what_sounded_at_a_moment():
     want = np.sin(2 * np.pi * 440 * (0.25 + np.arange(1600) / RATE)) * 0.5
     assert np.corrcoef(got, want)[0, 1] > 0.98
     assert not reference.at(52.0, 480).any()  # nothing sounded then: silence
+
+
+def test_silence_between_replies_is_not_filtered_or_kept_and_the_next_reply_is_exact():
+    """The output stream stays open between replies, so the player hands the reference silence all
+    evening: it is neither run through the resampler's filter nor stored (at() gives zeros where
+    nothing is), and a tone after a minute of it comes back as from a reference that filtered
+    every block (one given a faint hiss instead of silence)."""
+    tone = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32) * 0.5
+    quiet, filtered = Reference(), Reference()
+    quiet._filter = lambda *a: pytest.fail("the filter ran on silence")
+    blocks = 60 * 22050 // 512
+    for k in range(blocks):
+        quiet.played(np.zeros(512, np.float32), 22050, 50.0 + k * 512 / 22050)
+        filtered.played(np.full(512, 1e-30, np.float32), 22050, 50.0 + k * 512 / 22050)
+    assert not quiet._blocks and filtered._blocks
+    del quiet._filter
+    start = 50.0 + blocks * 512 / 22050
+    for ref in (quiet, filtered):
+        for i in range(0, len(tone), 512):
+            ref.played(tone[i:i + 512], 22050, start + i / 22050)
+    got = quiet.at(start + 0.25, 1600)
+    np.testing.assert_allclose(got, filtered.at(start + 0.25, 1600), atol=1e-6)
+    assert np.abs(got).max() > 0.4
 
 
 @pytest.mark.parametrize("ppm", [100, -100])

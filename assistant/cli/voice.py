@@ -16,7 +16,8 @@ from assistant.cli.reload import Reloader
 from assistant.dialogue.content import strip_pauses
 from assistant.errors import AssistantError, InputError
 from assistant.hearing.capture import CaptureSettings, Microphone
-from assistant.hearing.echo import CANCELLERS, EchoFilter, Reference, make_canceller
+from assistant.hearing.echo import CANCELLERS, EchoFilter, make_canceller
+from assistant.hearing.reference import Reference
 from assistant.hearing.endpoint import SILENCE, EndpointSettings
 from assistant.hearing.turn import EndOfTurn, TurnSettings, load_turn_model
 from assistant.room.addressed import Addressing, AddressSettings
