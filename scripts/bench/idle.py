@@ -55,12 +55,14 @@ def _cpu_rss(pids: list[int]) -> tuple[float, float]:
 
 def measure(server, folder: Path, speaker: SpeakerLevel, name: str, extra: tuple, seconds: float) -> dict:
     session = Session(server, folder, name, speaker, *extra)
-    settle = time.monotonic() + 90  # past its greeting, and the replies' openings it renders ahead at start
-    while time.monotonic() < settle:
+    # Past its greeting and the replies' openings it renders ahead at start (speaker.warm(): a quarter of
+    # a core at most, so a 25% bar let the measurement start while it still rendered): two 5 s windows in
+    # a row under 15% of a core, or 4 minutes.
+    settle, calm = time.monotonic() + 240, 0
+    while time.monotonic() < settle and calm < 2:
         c0, _ = _cpu_rss(_tree(session.proc.pid))
-        time.sleep(3.0)
-        if (_cpu_rss(_tree(session.proc.pid))[0] - c0) / 3.0 < 0.25:
-            break
+        time.sleep(5.0)
+        calm = calm + 1 if (_cpu_rss(_tree(session.proc.pid))[0] - c0) / 5.0 < 0.15 else 0
     pids = _tree(session.proc.pid)
     cpu0, _ = _cpu_rss(pids)
     t0 = time.monotonic()
@@ -96,7 +98,7 @@ def section(run: Run) -> list[str]:
     lines = ["## Idle: listening to an empty room", "",
              f"`assistant listen` in the room rig (pink room noise in its microphone, nobody speaking, nothing "
              f"playing), {seconds} s per setting once start-up work is over (its greeting, the openings of replies "
-             "it renders ahead); CPU of its whole process tree (decoder process "
+             "it renders ahead: two 5 s windows in a row under 15% of a core); CPU of its whole process tree (decoder process "
              "included) over wall time, as a share of one core; resident memory of the tree; the cancellers' own CPU "
              "from its session summary; turns it took in the noise (should be none).", "",
              "| setting | share of one core | RSS MB | echo cancellers ms per s | turns in the noise |",
