@@ -60,8 +60,8 @@ def test_the_break_praises_the_choice_when_they_named_what_they_feared(app):
 def test_held_out_self_control_gets_the_break_and_almost_never_the_safety_answer(held_out):
     o = held_out["self_control"]
     assert o["rows"] == 80
-    assert o["break"] >= 62, "\n".join(o["errors"])  # measured: 64 of 80 (goal 76)
-    assert o["safety"] <= 5, "\n".join(o["errors"])  # measured: 5 of 80 (goal <= 1, not met)
+    assert o["break"] >= 64, "\n".join(o["errors"])  # measured: 66 of 80 (goal 76)
+    assert o["safety"] <= 3, "\n".join(o["errors"])  # measured: 3 of 80 (goal <= 1, not met)
 
 
 @pytest.mark.parametrize("said", [
@@ -71,6 +71,10 @@ def test_held_out_self_control_gets_the_break_and_almost_never_the_safety_answer
     "i need a break before i do something to myself",
     "before i lose it i need to tell you he has a knife",
     "i'm going for a walk before i kill him",
+    "i'm going to throw something at her",
+    "i'm so angry i want to smash his face in i need to get out",
+    "i'm losing it and i want to make him bleed",
+    "i need air or i'll throw her against the wall",
 ])
 def test_harm_to_a_person_or_to_themselves_is_still_danger_beside_self_control(app, said):
     assert app.matcher.match(said).intent in ("safety", "safety_check")
@@ -111,3 +115,18 @@ def test_couples_talk_held_out_still_rarely_gets_an_action_with_distress_answere
     acted = [(t, m.intent, m.score) for t in chatter for m in [app.matcher.match(t)]
              if m.intent not in ("safety", "safety_check") and a.decide(m.intent, m.score, t, busy=False).act]
     assert len(acted) <= 6, acted  # measured: 6 of 65 (5 at the requests' own bar)
+
+
+def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tuned(app):
+    """tests/data/distress_fresh.tsv (650 rows written blind from intents.md by a helper who saw no
+    intents/, no content/ and no other set; the phrases of issue 26's second pass were tuned on it,
+    so it guards them: not a measure of new words, which distress_blind.tsv's held-out half is)."""
+    rows = read_tsv(DATA / "distress_fresh.tsv")
+    for r in rows:
+        r["accept"] = tuple(r["accept"].split(","))
+    out = evaluate.distress_outcomes(app.matcher, rows)
+    sc, danger = out["self_control"], out["danger"]
+    assert sc["rows"] == 220 and danger["rows"] == 160
+    assert sc["break"] >= 208, "\n".join(sc["errors"])  # measured: 213 of 220
+    assert sc["safety"] <= 4, "\n".join(sc["errors"])  # measured: 3 of 220
+    assert danger["understood"] == 160, "\n".join(danger["errors"])  # answered or asked: all

@@ -95,7 +95,9 @@ def section(run: Run) -> list[str]:
         "",
         "tests/data/distress_blind.tsv: 600 rows written from intents.md alone by a helper who saw no intents/ or "
         "content/, frozen before any tuning; tune and held-out (`test`) rows alternate per kind. Sentences were added "
-        "to intents/ and self-control phrases to take_break only from misses on the tune half; the safety stage "
+        "to intents/ and self-control phrases to take_break only from misses on the tune half and on "
+        "tests/data/distress_fresh.tsv (650 more rows, all for tuning, written the same way by another helper: the "
+        "urge named beside a step away, things they fear breaking); the safety stage "
         "trains on the tune half (scripts/train_safety.py); the held-out half was only scored. *Understood*: an "
         "intent the row's `accept` column lists (distress words: distress or take_break; help requests: distress, "
         "or help where the row asks what it can do; self-control: take_break or time_out; time-outs: time_out; "
