@@ -52,3 +52,17 @@ def test_danger_over_its_voice_needs_weight_and_more_when_it_is_mostly_echo():
 def test_its_own_words_coming_back_are_not_danger():
     o = over(0.6, saying="if you are thinking about hurting yourself call now")
     assert not o.heeded("safety", "thinking about hurting yourself", stage="phrase")
+
+
+def test_danger_heard_over_the_safety_answer_never_starts_it_again():
+    # the room soak: its own safety answer through a weak echo path, decoded as danger, started it again
+    # and again ("if you are in danger right now call mind hundred eleven the actual domestic violence")
+    o = over(0.6, saying="i am really glad you told me you matter and your safety comes first right now "
+                         "if you are in danger right now call nine hundred eleven")
+    o.saying_safety = True
+    heard = "if you are in danger right now call mind hundred eleven the actual domestic violence"
+    assert o.echo(heard) is False  # too garbled to be taken for its own words
+    assert not o.heeded("safety", heard, stage="phrase")
+    assert not o.heeded("safety_check", "then call em urgency services", stage="net")
+    assert over(0.6).heeded("safety", heard, stage="phrase")  # over any other reply it is danger
+    assert o.heeded("stop", "stop")  # and "stop" still stops it

@@ -3,7 +3,10 @@
 Barge-in (on by default): "stop" (also wait, pause, enough, quiet) and "slower", when the word
 itself was heard (the residue of its own voice decodes to scraps that match commands loosely).
 The safety watch: a danger, when it is a danger phrase or four words or more, and not the reply's
-own words coming back (a partial-ratio of `echo` or more against the reply being spoken).
+own words coming back (a partial-ratio of `echo` or more against the reply being spoken). Over the
+safety answer itself, danger is not acted on again: it is already being answered, and its own
+numbers and words, misheard through a weak echo path ("call mind hundred eleven the actual domestic
+violence"), started it again and again in the room soak.
 
 In an utterance the echo canceller took nearly all of (it kept under `echo_kept` of what the
 microphone heard, from up to 0.6 s before the utterance's start), the recogniser was decoding the
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from assistant.dialogue.session import SAFETY_CHECK
 from assistant.understanding.barge_words import BARGE_IN, BARGE_WORDS
 from assistant.understanding.matcher import SAFETY
 from assistant.understanding.normalize import normalize
@@ -48,6 +52,8 @@ class OverItsVoice:
 
     def heeded(self, intent: str | None, text: str, stage: str = "phrase") -> bool:
         """Whether what was heard while it spoke is acted on."""
+        if intent in (SAFETY, SAFETY_CHECK) and self.saying_safety:
+            return False  # the safety answer is being given: its own echo, or danger it already answers
         if intent == SAFETY:
             words = len(text.split())
             weighty = (stage == "phrase" and words >= 4) if self.mostly_echo() else (stage == "phrase" or words >= 4)
