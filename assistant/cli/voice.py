@@ -130,7 +130,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
                      LoopSettings(guard=args.guard, barge_in=args.barge_in,
                                   safety_watch=args.safety_watch, echo=args.echo),
                      say=lambda text: print(text, flush=True), tones=args.tone,
-                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn), transcript=log,
+                     reloader=Reloader(dialogue, paths.intents, paths.content, options.warn, background=True), transcript=log,
                      echo=echo_filter(args.echo_cancel, speaker),
                      addressing=Addressing(AddressSettings(follow_up=args.follow_up, always_answer=args.always_answer,
                                                            unprompted=args.unprompted_threshold,
