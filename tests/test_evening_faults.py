@@ -175,3 +175,25 @@ def test_a_microphone_lost_when_the_loop_stops_lets_it_stop(pipe):
     stopping.set()
     waiting.join(timeout=2)
     assert not waiting.is_alive()
+
+
+def test_the_echo_report_says_how_the_two_clocks_stand():
+    """Every 10 minutes the events say how far ahead of now the newest played audio is stamped and how
+    often each sample clock re-anchored: an evening whose canceller lost its own voice can be read back."""
+    import numpy as np
+
+    from assistant.hearing.capture import Microphone
+    from assistant.hearing.echo import EchoFilter, make_canceller
+    from assistant.hearing.reference import Reference
+    from assistant.room.output import EchoReport
+
+    reference, mic = Reference(), Microphone()  # not opened: a block handed over as the callback would
+    now = time.perf_counter()
+    reference.played(np.full(1024, 0.1, np.float32), 22050, now + 0.2)
+    log = io.StringIO()
+    report = EchoReport(EchoFilter(make_canceller("speex"), reference), Events(log), every=0.0, mic=mic)
+    report.poll()
+    event = json.loads(log.getvalue().splitlines()[-1])
+    assert event["event"] == "echo"
+    assert event["clocks"]["speaker_jumps"] == 0 and event["clocks"]["microphone_jumps"] == 0
+    assert 0.1 < event["clocks"]["newest_played_s"] <= 0.2

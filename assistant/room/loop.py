@@ -71,7 +71,7 @@ class VoiceLoop:
         self._levels: deque[tuple[float, float]] = deque(maxlen=max(1, round(endpoint.echo_preroll / getattr(getattr(mic, "settings", None), "block", 0.03))))
         self.watch = MicrophoneWatch(mic, events, self.stopping, typed=lambda text: typed_turn(self, text))
         self.output = SpeakerWatch(events)  # the output device lost (replies printed) and back
-        self.echo_report = EchoReport(echo, events)  # the cancellers' figures every 10 minutes
+        self.echo_report = EchoReport(echo, events, mic=mic)  # the cancellers' figures every 10 minutes
         self.calls = Calls(dialogue, self.answer, lambda: self.speaker, events)  # a time-out's calls, any moment
 
     # -- speaking ------------------------------------------------------------------------------

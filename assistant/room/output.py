@@ -75,10 +75,15 @@ class SpeakerWatch:
 
 
 class EchoReport:
-    def __init__(self, echo, events, every: float = ECHO_EVERY) -> None:
+    """The cancellers' figures every `every` seconds, and how the two sample clocks the echo path
+    lines up stand (their re-anchorings, and how far ahead of now the newest played audio is
+    stamped): an evening whose canceller lost its own voice can then be read back."""
+
+    def __init__(self, echo, events, every: float = ECHO_EVERY, mic=None) -> None:
         self.echo = echo  # an echo.EchoFilter, or None
         self.events = events
         self.every = every
+        self.mic = mic  # the capture.Microphone, for its clock
         self._due = time.monotonic() + every
 
     def poll(self) -> None:
@@ -87,4 +92,12 @@ class EchoReport:
         self._due = time.monotonic() + self.every
         self.events.write(event="echo", **self.echo.summary(),
                           energy={k: round(v) for k, v in self.echo.energy.items()},
-                          cpu_s={k: round(v, 3) for k, v in self.echo.cpu.items()})
+                          cpu_s={k: round(v, 3) for k, v in self.echo.cpu.items()}, clocks=self.clocks())
+
+    def clocks(self) -> dict:
+        reference = getattr(self.echo, "reference", None)
+        blocks = list(getattr(reference, "_blocks", ()))
+        mic_clock = getattr(self.mic, "clock", None)
+        return {"speaker_jumps": getattr(getattr(reference, "clock", None), "jumps", None),
+                "microphone_jumps": getattr(mic_clock, "jumps", None),
+                "newest_played_s": round(blocks[-1][0] - time.perf_counter(), 3) if blocks else None}
