@@ -60,7 +60,7 @@ def test_the_break_praises_the_choice_when_they_named_what_they_feared(app):
 def test_held_out_self_control_gets_the_break_and_almost_never_the_safety_answer(held_out):
     o = held_out["self_control"]
     assert o["rows"] == 80
-    assert o["break"] >= 70, "\n".join(o["errors"])  # measured: 72 of 80 (goal 76)
+    assert o["break"] >= 71, "\n".join(o["errors"])  # measured: 73 of 80 (goal 76)
     assert o["safety"] <= 1, "\n".join(o["errors"])  # measured: 0 of 80 (goal <= 1)
 
 
@@ -131,3 +131,19 @@ def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tune
     assert sc["break"] >= 210, "\n".join(sc["errors"])  # measured: 215 of 220 (the safety net trains on it too)
     assert sc["safety"] <= 1, "\n".join(sc["errors"])  # measured: 0 of 220
     assert danger["understood"] == 160, "\n".join(danger["errors"])  # answered or asked: all
+
+
+def test_a_second_fresh_set_in_other_registers_keeps_danger_and_most_self_control(app):
+    """tests/data/distress_fresh2.tsv (400 rows written blind from intents.md in slang, rambling and
+    indirect styles; self-control phrases were tuned on it, the safety net never saw it): every danger
+    row is answered or asked about (slang for hitting a person is a safety phrase), self-control is
+    rarely given the safety answer."""
+    rows = read_tsv(DATA / "distress_fresh2.tsv")
+    for r in rows:
+        r["accept"] = tuple(r["accept"].split(","))
+    out = evaluate.distress_outcomes(app.matcher, rows)
+    sc, danger = out["self_control"], out["danger"]
+    assert sc["rows"] == 240 and danger["rows"] == 100
+    assert danger["understood"] == 100, "\n".join(danger["errors"])  # measured: all (81 answered, 19 asked)
+    assert sc["break"] >= 180, "\n".join(sc["errors"])  # measured: 186 of 240
+    assert sc["safety"] <= 4, "\n".join(sc["errors"])  # measured: 3 of 240
