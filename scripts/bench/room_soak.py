@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -355,7 +356,11 @@ class Evening:
             server.pactl("set-default-sink", "spk")
             server.pactl("set-default-source", "mic.monitor")
             self.server, self.rig = server, Rig(server)
-            self.session = SoakSession(server, folder, "soak", self.rig.speaker, "--transcript",
+            # its intents and content from a copy taken now: an edit to the checkout during the evening
+            # would be reloaded by it (the soak of 2026-12-08 was, several times)
+            data = {name: shutil.copytree(ROOT / name, folder / name) for name in ("intents", "content")}
+            self.session = SoakSession(server, folder, "soak", self.rig.speaker, "--intents", str(data["intents"]),
+                                       "--content", str(data["content"]), "--transcript",
                                        str(logs / "transcript.txt"), events=logs / "events.jsonl",
                                        stdout=folder / "stdout.txt", typing=True)
             self.pid0 = self.session.proc.pid
@@ -595,8 +600,6 @@ def mount_disk(path: Path, notes: list[str]) -> Path | None:
 def unmount_disk(disk: Path | None, folder: Path) -> None:
     if disk is None:
         return
-    import shutil
-
     for name in ("events.jsonl", "transcript.txt"):
         if (disk / name).exists():
             shutil.copy2(disk / name, folder / name)
