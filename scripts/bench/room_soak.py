@@ -179,7 +179,7 @@ class Evening:
     def ask(self, text: str, want: str, slots: dict | None = None, tries: int = 3, what: str = "request",
             stdout_prefix: str | None = None) -> dict:
         """Say `text` until acted on as `want` (with `slots`), in up to `tries` voices; each try recorded.
-        `stdout_prefix`: judged from the reply it prints instead (its events are not being written)."""
+        `stdout_prefix`: judged from the reply it prints instead (a line holding it) (its events are not being written)."""
         for k, voice in enumerate(ASKING[:tries]):
             self.session.ensure_running()
             before, printed = len(self.session.turns()), self._stdout_size()
@@ -193,7 +193,7 @@ class Evening:
                 answered_at = turn["time"] if turn else None
             else:
                 got = heard = self._printed_since(printed, stdout_prefix, 6.0)
-                ok = got is not None and got.startswith(stdout_prefix)
+                ok = got is not None and stdout_prefix in got
                 answered_at = time.time()
             rec = self.record("request", what=what, said=text, want=want, got=got, heard=heard, voice=voice, attempt=k + 1,
                               ok=ok, spoken=sound is not None, answered_at=answered_at,
@@ -212,8 +212,8 @@ class Evening:
             with open(self.session.stdout, "rb") as f:
                 f.seek(offset)
                 lines = f.read().decode(errors="replace").splitlines()
-            if any(line.startswith(prefix) for line in lines):
-                return next(line for line in lines if line.startswith(prefix))
+            if any(prefix in line for line in lines):  # a reminder may come first ("Remember, your safety...")
+                return next(line for line in lines if prefix in line)
             time.sleep(0.1)
         return lines[0] if lines else None
 
