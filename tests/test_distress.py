@@ -117,16 +117,20 @@ def test_couples_talk_held_out_still_rarely_gets_an_action_with_distress_answere
     assert len(acted) <= 6, acted  # measured: 6 of 65 (5 at the requests' own bar)
 
 
-def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tuned(app):
-    """tests/data/distress_fresh.tsv (650 rows written blind from intents.md by a helper who saw no
-    intents/, no content/ and no other set; the phrases of issue 26's second pass were tuned on it and
-    the safety net trains on it,
-    so it guards them: not a measure of new words, which distress_blind.tsv's held-out half is)."""
-    rows = read_tsv(DATA / "distress_fresh.tsv")
+def _fresh_outcomes(app, name: str) -> tuple[dict, dict]:
+    """Self-control and danger outcomes on one of the fresh tune sets in tests/data."""
+    rows = read_tsv(DATA / name)
     for r in rows:
         r["accept"] = tuple(r["accept"].split(","))
     out = evaluate.distress_outcomes(app.matcher, rows)
-    sc, danger = out["self_control"], out["danger"]
+    return out["self_control"], out["danger"]
+
+
+def test_a_fresh_set_of_self_control_distress_and_danger_stays_where_it_was_tuned(app):
+    """tests/data/distress_fresh.tsv (650 rows written blind from intents.md by a helper who saw no
+    intents/, no content/ and no other set; the phrases of issue 26's second pass were tuned on it and
+    the safety net trains on it, so it guards them: not a measure of new words, which distress_blind.tsv's held-out half is)."""
+    sc, danger = _fresh_outcomes(app, "distress_fresh.tsv")
     assert sc["rows"] == 220 and danger["rows"] == 160
     assert sc["break"] >= 210, "\n".join(sc["errors"])  # measured: 215 of 220 (the safety net trains on it too)
     assert sc["safety"] <= 1, "\n".join(sc["errors"])  # measured: 0 of 220
@@ -138,11 +142,7 @@ def test_a_second_fresh_set_in_other_registers_keeps_danger_and_most_self_contro
     indirect styles; self-control phrases were tuned on it, the safety net never saw it): every danger
     row is answered or asked about (slang for hitting a person is a safety phrase), self-control is
     rarely given the safety answer."""
-    rows = read_tsv(DATA / "distress_fresh2.tsv")
-    for r in rows:
-        r["accept"] = tuple(r["accept"].split(","))
-    out = evaluate.distress_outcomes(app.matcher, rows)
-    sc, danger = out["self_control"], out["danger"]
+    sc, danger = _fresh_outcomes(app, "distress_fresh2.tsv")
     assert sc["rows"] == 240 and danger["rows"] == 100
     assert danger["understood"] == 100, "\n".join(danger["errors"])  # measured: all (81 answered, 19 asked)
     assert sc["break"] >= 180, "\n".join(sc["errors"])  # measured: 186 of 240
