@@ -3,8 +3,9 @@ before each turn. A changed folder is loaded afresh and swapped in whole; a file
 invalid form is reported in one line and the last good version keeps serving.
 
 `listen` loads it in the background (`background=True`): expanding and embedding the intents takes
-seconds, and done in the listening loop it held the microphone's frames that long (in the room
-soak, the echo canceller lost its own voice from that moment until the sound server restarted).
+seconds, and done in the listening loop it held the microphone's frames that long (in the room soak
+of 2026-12-08 the echo canceller lost its own voice at each reload, until the sound server
+restarted; that the stall caused it is not proven).
 The version loaded before serves until the new one is ready. `chat` loads it before the line."""
 
 from __future__ import annotations

@@ -28,11 +28,10 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import EchoError
-from assistant.hearing.reference import Reference
+from assistant.hearing.reference import RATE, Reference
 
 log = logging.getLogger(__name__)
 
-RATE = 16000  # hertz: the microphone frames the loop reads
 CANCELLERS = ("webrtc", "speex", "off")
 
 

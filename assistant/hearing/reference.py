@@ -18,7 +18,8 @@ class Reference:
 
     The player's audio thread calls `played(block, rate, sounds_at)`; the microphone side asks
     `at(t0, n)` for the n samples (at 16 kHz) that sounded from time t0 on. Silence between
-    replies is kept as silence. Times come from a sample clock (sampleclock.py), not from each
+    replies (the output stream stays open) is neither filtered nor kept: at() gives zeros where
+    nothing sounded. Times come from a sample clock (sampleclock.py), not from each
     block's jittery stamp. Played audio is resampled to 16 kHz with a windowed-sinc filter: the echo
     comes back through the sound system's good resampler; linear interpolation would cap ERLE."""
 
@@ -84,6 +85,11 @@ class Reference:
         local = idx - self._x_start
         x = np.where(local >= 0, self._x[np.clip(local, 0, len(self._x) - 1)], 0.0)
         return (x * weights).sum(axis=1).astype(np.float32)
+
+    def newest_at(self) -> float | None:
+        """When the newest audio kept starts sounding (perf_counter seconds), None when none is."""
+        with self._lock:
+            return self._blocks[-1][0] if self._blocks else None
 
     def at(self, t0: float, n: int) -> np.ndarray:
         """The n samples (float32, 16 kHz) that sounded from time t0; zeros where nothing did."""

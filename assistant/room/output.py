@@ -95,9 +95,8 @@ class EchoReport:
                           cpu_s={k: round(v, 3) for k, v in self.echo.cpu.items()}, clocks=self.clocks())
 
     def clocks(self) -> dict:
-        reference = getattr(self.echo, "reference", None)
-        blocks = list(getattr(reference, "_blocks", ()))
-        mic_clock = getattr(self.mic, "clock", None)
-        return {"speaker_jumps": getattr(getattr(reference, "clock", None), "jumps", None),
-                "microphone_jumps": getattr(mic_clock, "jumps", None),
-                "newest_played_s": round(blocks[-1][0] - time.perf_counter(), 3) if blocks else None}
+        reference = self.echo.reference
+        newest = reference.newest_at()
+        return {"speaker_jumps": reference.clock.jumps,
+                "microphone_jumps": getattr(getattr(self.mic, "clock", None), "jumps", None),
+                "newest_played_s": None if newest is None else round(newest - time.perf_counter(), 3)}
